@@ -1,0 +1,95 @@
+import { invalidArgument } from '../errors';
+import { dequantizeFromFp4, checkQuantizedMatrix } from '../quantize/dequantize';
+import { type Fp4Format, type QuantizeKwargs } from '../quantize/kwargs';
+import { quantizeToFp4 } from '../quantize/quantizeToFp4';
+import type { QuantizedMatrix } from '../quantize/types';
+import type { Matrix } from '../tensors/matrix';
+import { castToOutDtype, checkOutDtype, type OutDType } from './outDtype';
+
+/** One side of fp4_matmul: a high-precision matrix (quantized with its own kwargs) or a packed one. */
+export type MatmulOperand =
+  | { readonly kind: 'matrix'; readonly matrix: Matrix; readonly quantizeKwargs?: Partial<QuantizeKwargs> }
+  | { readonly kind: 'quantized'; readonly quantized: QuantizedMatrix };
+
+export interface Fp4MatmulOptions {
+  fp4_format?: Fp4Format;
+  out_dtype?: OutDType;
+  /** Crop of the padded product; default: the padded shape (as the reference returns it). */
+  out_shape?: [number, number];
+}
+
+export interface Fp4MatmulResult {
+  readonly rows: number;
+  readonly cols: number;
+  readonly dtype: OutDType;
+  /** Output values as fp32 (exactly the out_dtype values). */
+  readonly data: Float32Array;
+  /** 16-bit patterns for bfloat16/float16 outputs; null for float32. */
+  readonly bits: Uint16Array | null;
+  readonly a: QuantizedMatrix;
+  readonly b: QuantizedMatrix;
+}
+
+/** Quantize a high-precision side, or validate a packed one. */
+export function quantizeOperand(op: MatmulOperand, format: Fp4Format, side: 'a' | 'b'): QuantizedMatrix {
+  if (op.kind === 'quantized') {
+    checkQuantizedMatrix(op.quantized, `${side} (packed)`);
+    if (op.quantized.fp4_format !== format) {
+      throw invalidArgument(`${side} is packed as ${op.quantized.fp4_format} but fp4_format is ${format}`);
+    }
+    return op.quantized;
+  }
+  const kw = op.quantizeKwargs ?? {};
+  if (kw.fp4_format !== undefined && kw.fp4_format !== format) {
+    throw invalidArgument(`${side}_quantize_kwargs.fp4_format is ${kw.fp4_format} but fp4_format is ${format}`);
+  }
+  return quantizeToFp4(op.matrix, { ...kw, fp4_format: format });
+}
+
+/**
+ * Shape checks shared by every backend's matmul: K must agree (beyond zero padding) and
+ * out_shape must fit the padded product. Returns the common K (the longer padded one) and out shape.
+ */
+export function planFp4Matmul(a: QuantizedMatrix, b: QuantizedMatrix, outShape?: [number, number]): { k: number; outRows: number; outCols: number } {
+  if (a.cols !== b.cols) {
+    throw invalidArgument(`fp4_matmul computes a @ b.T, so a and b need the same number of columns (K); got a [${a.rows}, ${a.cols}] and b [${b.rows}, ${b.cols}]`);
+  }
+  const [outRows, outCols] = outShape ?? [a.paddedRows, b.paddedRows];
+  if (!Number.isInteger(outRows) || !Number.isInteger(outCols) || outRows <= 0 || outCols <= 0 || outRows > a.paddedRows || outCols > b.paddedRows) {
+    throw invalidArgument(`out_shape [${outRows}, ${outCols}] must be positive and at most the padded product [${a.paddedRows}, ${b.paddedRows}]`);
+  }
+  return { k: Math.max(a.paddedCols, b.paddedCols), outRows, outCols };
+}
+
+/**
+ * `fp4_matmul(a, b)` = a @ b.T in FP4, the reference's way (NUMERICS.md §7): dequantize both to
+ * fp32 without normconst, zero-pad the shorter K, accumulate in fp32 (k order), then
+ * out = fp32(fp32(acc · nc_a) · nc_b), cast to out_dtype, crop to out_shape.
+ */
+export function fp4Matmul(aIn: MatmulOperand, bIn: MatmulOperand, options: Fp4MatmulOptions = {}): Fp4MatmulResult {
+  const format = options.fp4_format ?? 'nvfp4';
+  if (format !== 'nvfp4' && format !== 'mxfp4') throw invalidArgument(`fp4_format must be nvfp4 or mxfp4; got ${JSON.stringify(format)}`);
+  const outDtype = checkOutDtype(options.out_dtype ?? 'bfloat16');
+  const a = quantizeOperand(aIn, format, 'a');
+  const b = quantizeOperand(bIn, format, 'b');
+  const { outRows, outCols } = planFp4Matmul(a, b, options.out_shape);
+  const ad = dequantizeFromFp4(a, { applyNormconst: false, crop: false });
+  const bd = dequantizeFromFp4(b, { applyNormconst: false, crop: false });
+  // Columns past the shorter side's padded K multiply zeros: skipping them is exact.
+  const k = Math.min(ad.cols, bd.cols);
+  const acc = new Float32Array(outRows * outCols);
+  const ncA = a.normconst;
+  const ncB = b.normconst;
+  for (let i = 0; i < outRows; i++) {
+    const aRow = i * ad.cols;
+    for (let j = 0; j < outCols; j++) {
+      const bRow = j * bd.cols;
+      let sum = 0;
+      // fp32 product (exact except at MXFP4's extreme exponents), fp32 sum in k order.
+      for (let t = 0; t < k; t++) sum = Math.fround(sum + Math.fround(ad.data[aRow + t] * bd.data[bRow + t]));
+      acc[i * outCols + j] = Math.fround(Math.fround(sum * ncA) * ncB);
+    }
+  }
+  const { data, bits } = castToOutDtype(acc, outDtype);
+  return { rows: outRows, cols: outCols, dtype: outDtype, data, bits, a, b };
+}

@@ -1,0 +1,36 @@
+import { Fp4Error } from '../errors';
+import type { DType } from './dtypes';
+
+/** One tensor listed in a file; its bytes are read only when asked for. */
+export interface TensorEntry {
+  readonly name: string;
+  readonly dtype: DType;
+  readonly shape: readonly number[];
+  readonly byteLength: number;
+  /** Raw little-endian bytes, C order, exactly byteLength long. */
+  read(): Promise<Uint8Array>;
+}
+
+export type TensorFileFormat = 'safetensors' | 'npy' | 'npz' | 'pytorch' | 'gguf' | 'text';
+
+/** A parsed file: the tensor list and the format's free-form metadata. */
+export interface TensorFile {
+  readonly format: TensorFileFormat;
+  readonly name: string;
+  readonly tensors: readonly TensorEntry[];
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export function elementCount(shape: readonly number[]): number {
+  return shape.reduce((n, d) => n * d, 1);
+}
+
+export function findTensor(file: TensorFile, name: string): TensorEntry {
+  const t = file.tensors.find((e) => e.name === name);
+  if (!t) {
+    const names = file.tensors.map((e) => e.name);
+    const listed = names.length > 8 ? `${names.slice(0, 8).join(', ')}, ... (${names.length} in all)` : names.join(', ');
+    throw new Fp4Error('NOT_FOUND', `${file.name} has no tensor '${name}'; it has: ${listed || '(none)'}`);
+  }
+  return t;
+}
