@@ -1,6 +1,6 @@
 import { invalidArgument } from '../errors';
 import { dequantizeFromFp4, checkQuantizedMatrix } from '../quantize/dequantize';
-import { type Fp4Format, type QuantizeKwargs } from '../quantize/kwargs';
+import { resolveQuantizeKwargs, type Fp4Format, type QuantizeKwargs } from '../quantize/kwargs';
 import { quantizeToFp4 } from '../quantize/quantizeToFp4';
 import type { QuantizedMatrix } from '../quantize/types';
 import type { Matrix } from '../tensors/matrix';
@@ -30,20 +30,25 @@ export interface Fp4MatmulResult {
   readonly b: QuantizedMatrix;
 }
 
-/** Quantize a high-precision side, or validate a packed one. */
-export function quantizeOperand(op: MatmulOperand, format: Fp4Format, side: 'a' | 'b'): QuantizedMatrix {
-  if (op.kind === 'quantized') {
-    checkQuantizedMatrix(op.quantized, `${side} (packed)`);
-    if (op.quantized.fp4_format !== format) {
-      throw invalidArgument(`${side} is packed as ${op.quantized.fp4_format} but fp4_format is ${format}`);
-    }
-    return op.quantized;
-  }
-  const kw = op.quantizeKwargs ?? {};
-  if (kw.fp4_format !== undefined && kw.fp4_format !== format) {
+/** Validate a packed side against the call's fp4_format. */
+export function checkPackedOperand(q: QuantizedMatrix, format: Fp4Format, side: 'a' | 'b'): QuantizedMatrix {
+  checkQuantizedMatrix(q, `${side} (packed)`);
+  if (q.fp4_format !== format) throw invalidArgument(`${side} is packed as ${q.fp4_format} but fp4_format is ${format}`);
+  return q;
+}
+
+/** The kwargs a high-precision side is quantized with: its own, under the call's fp4_format. */
+export function operandQuantizeKwargs(kw: Partial<QuantizeKwargs> | undefined, format: Fp4Format, side: 'a' | 'b'): QuantizeKwargs {
+  if (kw?.fp4_format !== undefined && kw.fp4_format !== format) {
     throw invalidArgument(`${side}_quantize_kwargs.fp4_format is ${kw.fp4_format} but fp4_format is ${format}`);
   }
-  return quantizeToFp4(op.matrix, { ...kw, fp4_format: format });
+  return resolveQuantizeKwargs({ ...kw, fp4_format: format });
+}
+
+/** Quantize a high-precision side, or validate a packed one. */
+export function quantizeOperand(op: MatmulOperand, format: Fp4Format, side: 'a' | 'b'): QuantizedMatrix {
+  if (op.kind === 'quantized') return checkPackedOperand(op.quantized, format, side);
+  return quantizeToFp4(op.matrix, operandQuantizeKwargs(op.quantizeKwargs, format, side));
 }
 
 /**
@@ -62,16 +67,17 @@ export function planFp4Matmul(a: QuantizedMatrix, b: QuantizedMatrix, outShape?:
 }
 
 /**
- * `fp4_matmul(a, b)` = a @ b.T in FP4, the reference's way (NUMERICS.md §7): dequantize both to
+ * a @ b.T of two quantized operands, the reference's way (NUMERICS.md §7): dequantize both to
  * fp32 without normconst, zero-pad the shorter K, accumulate in fp32 (k order), then
  * out = fp32(fp32(acc · nc_a) · nc_b), cast to out_dtype, crop to out_shape.
  */
-export function fp4Matmul(aIn: MatmulOperand, bIn: MatmulOperand, options: Fp4MatmulOptions = {}): Fp4MatmulResult {
-  const format = options.fp4_format ?? 'nvfp4';
-  if (format !== 'nvfp4' && format !== 'mxfp4') throw invalidArgument(`fp4_format must be nvfp4 or mxfp4; got ${JSON.stringify(format)}`);
-  const outDtype = checkOutDtype(options.out_dtype ?? 'bfloat16');
-  const a = quantizeOperand(aIn, format, 'a');
-  const b = quantizeOperand(bIn, format, 'b');
+export function matmulQuantized(
+  a: QuantizedMatrix,
+  b: QuantizedMatrix,
+  options: { out_dtype: OutDType; out_shape?: [number, number] },
+): Omit<Fp4MatmulResult, 'a' | 'b'> {
+  const outDtype = checkOutDtype(options.out_dtype);
+  if (a.fp4_format !== b.fp4_format) throw invalidArgument(`a is ${a.fp4_format} but b is ${b.fp4_format}; both sides need the same fp4_format`);
   const { outRows, outCols } = planFp4Matmul(a, b, options.out_shape);
   const ad = dequantizeFromFp4(a, { applyNormconst: false, crop: false });
   const bd = dequantizeFromFp4(b, { applyNormconst: false, crop: false });
@@ -91,5 +97,20 @@ export function fp4Matmul(aIn: MatmulOperand, bIn: MatmulOperand, options: Fp4Ma
     }
   }
   const { data, bits } = castToOutDtype(acc, outDtype);
-  return { rows: outRows, cols: outCols, dtype: outDtype, data, bits, a, b };
+  return { rows: outRows, cols: outCols, dtype: outDtype, data, bits };
+}
+
+/** Check the shared options of fp4_matmul and return them resolved. */
+export function resolveMatmulOptions(options: Fp4MatmulOptions): { format: Fp4Format; out_dtype: OutDType; out_shape?: [number, number] } {
+  const format = options.fp4_format ?? 'nvfp4';
+  if (format !== 'nvfp4' && format !== 'mxfp4') throw invalidArgument(`fp4_format must be nvfp4 or mxfp4; got ${JSON.stringify(format)}`);
+  return { format, out_dtype: checkOutDtype(options.out_dtype ?? 'bfloat16'), out_shape: options.out_shape };
+}
+
+/** `fp4_matmul(a, b, ...)`: each side high-precision (quantized with its own kwargs) or packed. */
+export function fp4Matmul(aIn: MatmulOperand, bIn: MatmulOperand, options: Fp4MatmulOptions = {}): Fp4MatmulResult {
+  const { format, out_dtype, out_shape } = resolveMatmulOptions(options);
+  const a = quantizeOperand(aIn, format, 'a');
+  const b = quantizeOperand(bIn, format, 'b');
+  return { ...matmulQuantized(a, b, { out_dtype, out_shape }), a, b };
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Fp4Format, ScaleRule } from '../../app/quantize/kwargs';
+import type { OutDType } from '../../app/matmul/outDtype';
 import { goldenDir } from '../helpers/paths';
 
 /** The golden manifest's shape (see shared/golden/README.md). */
@@ -8,7 +10,7 @@ export interface GoldenQuantizeCase {
   input: string;
   shape: [number, number];
   padded_shape: [number, number];
-  kwargs: { fp4_format: 'nvfp4' | 'mxfp4'; scale_rule: string; block_scale_2d: boolean; had: boolean; transpose: boolean };
+  kwargs: { fp4_format: Fp4Format; scale_rule: ScaleRule; block_scale_2d: boolean; had: boolean; transpose: boolean };
   file: string;
 }
 
@@ -16,10 +18,10 @@ export interface GoldenMatmulCase {
   id: string;
   a_shape: [number, number];
   b_shape: [number, number];
-  fp4_format: 'nvfp4' | 'mxfp4';
-  a_quantize_kwargs: { scale_rule: string };
-  b_quantize_kwargs: { scale_rule: string };
-  out_dtype: 'bfloat16' | 'float16' | 'float32';
+  fp4_format: Fp4Format;
+  a_quantize_kwargs: { scale_rule: ScaleRule };
+  b_quantize_kwargs: { scale_rule: ScaleRule };
+  out_dtype: OutDType;
   out_shape: [number, number];
   file: string;
 }

@@ -57,8 +57,8 @@ describe('golden fp4_matmul cases', () => {
       const g = await LoadedSafetensors.load(goldenPath(c.file));
       const options = { fp4_format: c.fp4_format, out_dtype: c.out_dtype, out_shape: c.out_shape };
       const fromHp = fp4Matmul(
-        { kind: 'matrix', matrix: g.matrix('a'), quantizeKwargs: c.a_quantize_kwargs as never },
-        { kind: 'matrix', matrix: g.matrix('b'), quantizeKwargs: c.b_quantize_kwargs as never },
+        { kind: 'matrix', matrix: g.matrix('a'), quantizeKwargs: c.a_quantize_kwargs },
+        { kind: 'matrix', matrix: g.matrix('b'), quantizeKwargs: c.b_quantize_kwargs },
         options,
       );
       const fromPacked = fp4Matmul(

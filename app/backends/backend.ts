@@ -1,0 +1,56 @@
+import type { Fp4MatmulResult } from '../matmul/fp4Matmul';
+import type { OutDType } from '../matmul/outDtype';
+import type { DequantizeOptions } from '../quantize/dequantize';
+import type { QuantizeKwargs } from '../quantize/kwargs';
+import type { QuantizedMatrix, QuantizeResult } from '../quantize/types';
+import type { Matrix } from '../tensors/matrix';
+
+/**
+ * Where the numbers are computed (DESIGN.md "Backends"). Every backend gives the same
+ * e2m1/sf/normconst bytes as `reference`; matmul agrees within fp32 accumulation order.
+ */
+export type BackendName = 'reference' | 'cpu' | 'cuda';
+
+/** Names a user may type: the library's words map onto ours. */
+export const BACKEND_ALIASES: Readonly<Record<string, BackendName | 'auto'>> = {
+  auto: 'auto',
+  reference: 'reference',
+  pytorch: 'reference',
+  cpu: 'cpu',
+  cuda: 'cuda',
+  cutlass: 'cuda',
+  gpu: 'cuda',
+};
+
+/** Preference of `auto`, fastest first. */
+export const AUTO_ORDER: readonly BackendName[] = ['cuda', 'cpu', 'reference'];
+
+export interface BackendStatus {
+  readonly name: BackendName;
+  readonly available: boolean;
+  /** Why it is unavailable (library not built, no device, ...), or a note (e.g. "unverified at run time"). */
+  readonly reason?: string;
+  /** e.g. "AVX-512 BF16, 16 threads" or "NVIDIA H100 (sm_90), cuBLASLt bf16 GEMM". */
+  readonly detail?: string;
+}
+
+/** Progress (0..1) and cancellation for one job. */
+export interface JobControl {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (fraction: number) => void;
+}
+
+export interface MatmulOptions {
+  readonly out_dtype: OutDType;
+  readonly out_shape?: [number, number];
+}
+
+/** A product of two already-quantized operands (the backend-facing half of fp4_matmul). */
+export type MatmulProduct = Omit<Fp4MatmulResult, 'a' | 'b'>;
+
+export interface Backend {
+  readonly name: BackendName;
+  quantize(x: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<QuantizeResult>;
+  dequantize(q: QuantizedMatrix, options?: DequantizeOptions, control?: JobControl): Promise<Matrix>;
+  matmul(a: QuantizedMatrix, b: QuantizedMatrix, options: MatmulOptions, control?: JobControl): Promise<MatmulProduct>;
+}
