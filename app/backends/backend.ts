@@ -53,4 +53,9 @@ export interface Backend {
   quantize(x: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<QuantizeResult>;
   dequantize(q: QuantizedMatrix, options?: DequantizeOptions, control?: JobControl): Promise<Matrix>;
   matmul(a: QuantizedMatrix, b: QuantizedMatrix, options: MatmulOptions, control?: JobControl): Promise<MatmulProduct>;
+  /**
+   * The high-precision product a @ b.T (fp32 inputs, at least fp32 accumulation) that the FP4
+   * product is measured against. a.cols must equal b.cols. Returns a.rows x b.rows values.
+   */
+  matmulHighPrecision(a: Matrix, b: Matrix, control?: JobControl): Promise<Float32Array>;
 }

@@ -1,0 +1,96 @@
+import { Fp4Error, invalidArgument } from '../errors';
+import type { QuantizeResult } from '../quantize/types';
+import { blockDetail, type BlockDetail } from './blockDetail';
+import { BLOCK_FIELDS, ELEMENT_FIELDS, OUTPUT_FIELDS, errorField, type FieldName } from './fields';
+import { heatmapOf } from './heatmaps';
+import type { AnalysisResult, Heatmap } from './model';
+import type { FieldSource, PoolReduce, PoolWindow } from './pooling';
+import type { SideData } from './sideData';
+
+export type HeatmapTarget = 'a' | 'b' | 'out';
+
+/** The matmul's full-resolution output and its high-precision reference (logical M x N). */
+export interface OutputData {
+  readonly rows: number;
+  readonly cols: number;
+  readonly out: Float32Array;
+  readonly reference: Float32Array;
+  readonly amax: number;
+}
+
+/** A field of the matmul output: the FP4 product, its reference, and their errors. */
+export function outputField(o: OutputData, field: FieldName): FieldSource {
+  const out = { rows: o.rows, cols: o.cols, at: (i: number) => o.out[i] };
+  const ref = { rows: o.rows, cols: o.cols, at: (i: number) => o.reference[i] };
+  switch (field) {
+    case 'out':
+      return out;
+    case 'out_reference':
+      return ref;
+    case 'out_signed_error':
+      return errorField(ref, out, 'signed', o.amax);
+    case 'out_abs_error':
+      return errorField(ref, out, 'abs', o.amax);
+    case 'out_rel_error':
+      return errorField(ref, out, 'rel', o.amax);
+    default:
+      throw invalidArgument(`field '${field}' does not exist for the matmul output; use one of ${OUTPUT_FIELDS.join(', ')}`);
+  }
+}
+
+export interface HeatmapRequest {
+  readonly target: HeatmapTarget;
+  readonly field: FieldName;
+  /** Default: the whole field. */
+  readonly window?: PoolWindow;
+  readonly maxRows: number;
+  readonly maxCols: number;
+  readonly reduce?: PoolReduce;
+}
+
+/**
+ * An analysis with its full-resolution data: the result model plus everything needed to serve
+ * heatmap tiles at any zoom, block details and exports. Lives in the compute host.
+ */
+export class AnalysisWorkspace {
+  constructor(
+    readonly result: AnalysisResult,
+    private readonly sides: { readonly a: SideData; readonly b?: SideData },
+    private readonly output?: OutputData,
+  ) {}
+
+  side(which: 'a' | 'b'): SideData {
+    const s = this.sides[which];
+    if (!s) throw new Fp4Error('NOT_FOUND', `this analysis has no side '${which}'`);
+    return s;
+  }
+
+  quantized(which: 'a' | 'b'): QuantizeResult {
+    return this.side(which).quantized;
+  }
+
+  field(target: HeatmapTarget, field: FieldName): FieldSource {
+    if (target === 'out') {
+      if (!this.output) throw new Fp4Error('NOT_FOUND', 'this analysis has no matmul output (pick a B tensor)');
+      return outputField(this.output, field);
+    }
+    const side = this.side(target);
+    if ((ELEMENT_FIELDS as readonly string[]).includes(field)) return side.elementField(field as (typeof ELEMENT_FIELDS)[number]);
+    if ((BLOCK_FIELDS as readonly string[]).includes(field)) return side.blockField(field as (typeof BLOCK_FIELDS)[number]);
+    throw invalidArgument(`field '${field}' does not exist for side ${target}; use one of ${[...ELEMENT_FIELDS, ...BLOCK_FIELDS].join(', ')}`);
+  }
+
+  heatmap(req: HeatmapRequest): Heatmap {
+    return heatmapOf(req.field, this.field(req.target, req.field), req.maxRows, req.maxCols, req.window, req.reduce);
+  }
+
+  /** Hover card of one block: its values, both candidates and the choice. */
+  blockDetail(which: 'a' | 'b', row: number, blockCol: number): BlockDetail {
+    const s = this.side(which);
+    if (!Number.isInteger(row) || !Number.isInteger(blockCol) || row < 0 || row >= s.rows || blockCol < 0 || blockCol >= s.gridCols) {
+      throw invalidArgument(`block (${row}, ${blockCol}) is outside side ${which}'s ${s.rows}x${s.gridCols} block grid`);
+    }
+    const chosen = s.blockValues('selection')[row * s.gridCols + blockCol] === 4 ? 4 : 6;
+    return blockDetail(s.prepared, s.quantized.kwargs, s.quantized.normconst, chosen, row, blockCol);
+  }
+}
