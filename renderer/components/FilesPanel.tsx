@@ -1,0 +1,82 @@
+import { useRef } from 'react';
+import type { ApiError, FileSummary } from '../../app/api/contract';
+import { formatBytes } from '../../app/plots/numberFormat';
+import { ErrorBanner } from './ErrorBanner';
+
+export const ACCEPTED_FILES = '.safetensors,.npy,.npz,.pt,.pth,.bin,.ckpt,.gguf';
+
+export interface FilesPanelProps {
+  readonly files: readonly FileSummary[];
+  readonly browsing: string | null;
+  readonly opening: string | null;
+  readonly error: ApiError | null;
+  readonly recentPaths: readonly string[];
+  readonly onFiles: (files: File[]) => void;
+  readonly onOpenDialog: (() => void) | null;
+  readonly onOpenPath: (path: string) => void;
+  readonly onBrowse: (fileId: string) => void;
+  readonly onClose: (fileId: string) => void;
+  readonly onDismissError: () => void;
+  readonly inputRef: React.RefObject<HTMLInputElement | null>;
+}
+
+/** Open files (most recent first), the Open button and, on the desktop, recently opened paths. */
+export function FilesPanel(props: FilesPanelProps) {
+  const local = useRef<HTMLInputElement>(null);
+  const input = props.inputRef ?? local;
+  return (
+    <section className="files-panel" aria-label="Files">
+      <div className="files-actions">
+        <button type="button" onClick={() => (props.onOpenDialog ? props.onOpenDialog() : input.current?.click())} aria-keyshortcuts="Control+O" title="Open tensor files (Ctrl+O), or drop them anywhere">
+          Open…
+        </button>
+        <span className="muted">or drop files anywhere</span>
+        <input
+          ref={input}
+          className="visually-hidden"
+          type="file"
+          multiple
+          accept={ACCEPTED_FILES}
+          data-testid="file-input"
+          aria-label="Open tensor files"
+          onChange={(e) => {
+            const files = [...(e.target.files ?? [])];
+            e.target.value = '';
+            if (files.length) props.onFiles(files);
+          }}
+        />
+      </div>
+      {props.opening && <p className="muted" role="status">opening {props.opening}…</p>}
+      <ErrorBanner error={props.error} testId="open-error" onDismiss={props.onDismissError} />
+      <ul className="file-list" aria-label="Open files">
+        {props.files.map((f) => (
+          <li key={f.fileId} className={f.fileId === props.browsing ? 'current' : ''}>
+            <button type="button" className="file-button" onClick={() => props.onBrowse(f.fileId)} aria-current={f.fileId === props.browsing} title={`${f.name} · ${f.format}`}>
+              <span className="file-name">{f.name}</span>
+              <span className="muted">
+                {f.format} · {f.tensors.length} tensors · {formatBytes(f.size)}
+              </span>
+            </button>
+            <button type="button" className="icon-button" aria-label={`Close ${f.name}`} onClick={() => props.onClose(f.fileId)}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+      {props.recentPaths.length > 0 && (
+        <details className="recent">
+          <summary>Recent</summary>
+          <ul>
+            {props.recentPaths.map((p) => (
+              <li key={p}>
+                <button type="button" className="link-button" onClick={() => props.onOpenPath(p)} title={p}>
+                  {p.split(/[\\/]/).pop()}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </section>
+  );
+}
