@@ -19,17 +19,19 @@ export interface FieldHeatmapArgs {
   readonly uirevision: string;
   readonly colorMode?: ColorMode;
   readonly axisTitles?: { readonly x: string; readonly y: string };
+  /** A region to outline (the block the block card shows), in element coordinates. */
+  readonly highlight?: Viewport | null;
 }
 
 /**
  * Ticks of a log axis or colour bar: integer exponents labelled with the values they stand for;
- * a base-10 range shorter than two decades also gets the 2 and 5 in between.
+ * a range shorter than two decades (octaves) also gets the 2 and 5 (the 1.5) in between.
  */
 export function logTicks(lo: number, hi: number, base: 2 | 10): { tickvals: number[]; ticktext: string[] } {
   const first = Math.floor(lo);
   const last = Math.ceil(hi);
   const tickvals: number[] = [];
-  const mantissas = base === 10 && hi - lo < 2 ? [1, 2, 5] : [1];
+  const mantissas = hi - lo >= 2 ? [1] : base === 10 ? [1, 2, 5] : [1, 1.5];
   const step = Math.max(1, Math.ceil((last - first) / 6));
   for (let k = first; k <= last; k += step) {
     for (const m of mantissas) {
@@ -129,7 +131,11 @@ export function fieldHeatmapSpec(args: FieldHeatmapArgs): PlotSpec {
         zeroline: false,
         ...(viewport ? { range: [viewport.y1, viewport.y0], autorange: false } : { autorange: 'reversed' }),
       }),
-      margin: { l: 56, r: 8, t: 8, b: 40 },
+      // A light line under a dark one: the outline reads on every colour of every scale.
+      shapes: args.highlight
+        ? ['#ffffff', '#000000'].map((color, i) => ({ type: 'rect', ...args.highlight, line: { color, width: i === 0 ? 3.5 : 1.5 }, fillcolor: 'rgba(0,0,0,0)' }))
+        : [],
+      margin: { l: 48, r: 8, t: 8, b: 40 },
     }),
   };
 }

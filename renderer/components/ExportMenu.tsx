@@ -34,6 +34,13 @@ export function ExportMenu(props: ExportMenuProps) {
   const menu = useRef<HTMLUListElement>(null);
   const button = useRef<HTMLButtonElement>(null);
 
+  // A status line fades after a while; an error stays until the next export.
+  useEffect(() => {
+    if (!status || busy) return;
+    const timer = setTimeout(() => setStatus(null), 5000);
+    return () => clearTimeout(timer);
+  }, [status, busy]);
+
   useEffect(() => {
     if (open) menu.current?.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
   }, [open]);
@@ -62,7 +69,7 @@ export function ExportMenu(props: ExportMenuProps) {
         setStatus(copied ? 'Python snippet copied' : null);
       } else {
         const outcome = await host.save(payload);
-        setStatus(outcome.saved ? `saved ${outcome.where}` : 'not saved');
+        setStatus(outcome.saved ? `${host.kind === 'web' ? 'downloaded' : 'saved'} ${outcome.where}` : 'not saved');
       }
     } catch (e) {
       setError(toApiError(e));

@@ -13,7 +13,7 @@ function download(payload: ExportPayload): SaveOutcome {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return { saved: true, where: `Downloads/${payload.fileName}` };
+  return { saved: true, where: payload.fileName };
 }
 
 export const webHost: Host = {

@@ -27,6 +27,7 @@ export interface PlotProps {
   readonly onHover?: (event: PlotHoverEvent) => void;
   readonly onUnhover?: () => void;
   readonly onClick?: (event: PlotMouseEvent) => void;
+  readonly onDoubleClick?: () => void;
   /** After each spec is drawn (the bench's "painted" moment). */
   readonly onPainted?: () => void;
 }
@@ -78,6 +79,7 @@ export function Plot(props: PlotProps) {
         gd.on('plotly_hover', (e) => handlers.current.onHover?.(e));
         gd.on('plotly_unhover', () => handlers.current.onUnhover?.());
         gd.on('plotly_click', (e) => handlers.current.onClick?.(e));
+        gd.on('plotly_doubleclick', () => handlers.current.onDoubleClick?.());
       }
       if (current) handlers.current.onPainted?.();
     });

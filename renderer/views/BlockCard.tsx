@@ -105,7 +105,7 @@ export function BlockCard(props: { api: Api; result: AnalysisResult; block: Bloc
           </button>
         )}
       </header>
-      {error && <p className="field-error">{error}</p>}
+      {error && !shown && <p className="field-error">{error}</p>}
       {shown ? (
         <>
           <p className="block-summary">
@@ -148,7 +148,7 @@ export function BlockCard(props: { api: Api; result: AnalysisResult; block: Bloc
             </table>
           </div>
         </>
-      ) : (
+      ) : error ? null : (
         <p className="muted">loading…</p>
       )}
     </aside>

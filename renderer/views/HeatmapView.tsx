@@ -42,6 +42,8 @@ export interface HeatmapViewProps {
   readonly controls?: ReactNode;
   readonly onHoverCell?: (cell: HoveredCell | null) => void;
   readonly onClickCell?: (cell: HoveredCell) => void;
+  readonly onDoubleClick?: () => void;
+  readonly highlight?: Viewport | null;
   readonly onPainted?: (analysisId: string) => void;
 }
 
@@ -139,8 +141,9 @@ export function HeatmapView(props: HeatmapViewProps) {
       uirevision: `${target}:${field}`,
       colorMode: props.colorMode,
       axisTitles: target === 'out' ? { x: 'B row (output column)', y: 'A row (output row)' } : { x: 'column', y: 'row' },
+      highlight: props.highlight,
     });
-  }, [overview, geometry, shownDetail, field, props.theme, viewport, target, props.colorMode]);
+  }, [overview, geometry, shownDetail, field, props.theme, viewport, target, props.colorMode, props.highlight]);
 
   const full: Viewport | null = geometry ? { x0: 0, x1: geometry.elementCols, y0: 0, y1: geometry.fieldRows } : null;
   const cellOf = (e: PlotHoverEvent | PlotMouseEvent): HoveredCell | null => {
@@ -175,6 +178,7 @@ export function HeatmapView(props: HeatmapViewProps) {
               const c = cellOf(e);
               if (c) props.onClickCell?.(c);
             }}
+            onDoubleClick={props.onDoubleClick}
             onPainted={() => {
               if (painted.current !== result.id) {
                 painted.current = result.id;

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { Api } from '../../app/api/contract';
 import type { FieldName } from '../../app/analysis/fields';
 import type { AnalysisResult } from '../../app/analysis/model';
@@ -20,6 +20,8 @@ const ERROR_FIELDS: readonly { field: FieldName; label: string }[] = [
 /** Rows and blocks a click on a pooled cell zooms to: enough to see single blocks. */
 const DRILL_ROWS = 32;
 const DRILL_BLOCKS = 8;
+/** A click waits this long for a second one: a double-click resets the zoom and must not pin. */
+const DOUBLE_CLICK_MS = 300;
 
 export interface SideHeatmapsProps {
   readonly api: Api;
@@ -42,11 +44,23 @@ export function SideHeatmaps(props: SideHeatmapsProps) {
   const [errorLog, setErrorLog] = useState(true);
   const [hovered, setHovered] = useState<BlockRef | null>(null);
   const [pinned, setPinned] = useState<BlockRef | null>(null);
+  const pendingClick = useRef<ReturnType<typeof setTimeout> | null>(null);
   const analysis = result[side];
+  // A pinned block survives re-runs with other kwargs (to watch its choice change), not a new
+  // block grid (another tensor, transpose, format or 2-D tiles).
+  const grid = analysis ? `${side}:${analysis.shape.join('x')}:${analysis.blocks.blockSize}:${analysis.blocks.tileRows}` : side;
   useEffect(() => {
     setPinned(null);
     setHovered(null);
-  }, [side]);
+  }, [grid]);
+  useEffect(() => () => clearTimeout(pendingClick.current ?? undefined), []);
+  const shown = pinned ?? hovered;
+  const highlight = useMemo(() => {
+    if (!shown || !analysis) return null;
+    const { blockSize, tileRows } = analysis.blocks;
+    const r0 = shown.row - (shown.row % tileRows);
+    return { x0: shown.blockCol * blockSize, x1: Math.min(analysis.shape[1], (shown.blockCol + 1) * blockSize), y0: r0, y1: Math.min(analysis.shape[0], r0 + tileRows) };
+  }, [shown, analysis]);
   if (!analysis) return <p className="muted">This analysis has no side {side.toUpperCase()}.</p>;
   const { blockSize, tileRows } = analysis.blocks;
 
@@ -56,16 +70,20 @@ export function SideHeatmaps(props: SideHeatmapsProps) {
     if (b) setHovered({ side, ...b });
   };
   const onClickCell = (c: HoveredCell) => {
-    const b = blockOfCell(c.cell, blockSize, tileRows);
-    if (b) {
-      setPinned({ side, ...b });
-      return;
-    }
-    const [rows, cols] = analysis.shape;
-    props.onViewport(viewportAround((c.cell.c0 + c.cell.c1) / 2, (c.cell.r0 + c.cell.r1) / 2, DRILL_ROWS, DRILL_BLOCKS * blockSize, rows, cols));
+    clearTimeout(pendingClick.current ?? undefined);
+    pendingClick.current = setTimeout(() => {
+      const b = blockOfCell(c.cell, blockSize, tileRows);
+      if (b) {
+        setPinned({ side, ...b });
+        return;
+      }
+      const [rows, cols] = analysis.shape;
+      props.onViewport(viewportAround((c.cell.c0 + c.cell.c1) / 2, (c.cell.r0 + c.cell.r1) / 2, DRILL_ROWS, DRILL_BLOCKS * blockSize, rows, cols));
+    }, DOUBLE_CLICK_MS);
   };
+  const onDoubleClick = () => clearTimeout(pendingClick.current ?? undefined);
   const errorMode: ColorMode | undefined = FIELD_STYLES[errorField].color === 'diverging' ? undefined : errorLog ? 'log10' : 'linear';
-  const common = { api, result, target: side, theme, viewport: props.viewport, onViewport: props.onViewport, onHoverCell, onClickCell } as const;
+  const common = { api, result, target: side, theme, viewport: props.viewport, onViewport: props.onViewport, onHoverCell, onClickCell, onDoubleClick, highlight } as const;
   const S = side.toUpperCase();
   return (
     <div className="side-heatmaps">
@@ -103,7 +121,7 @@ export function SideHeatmaps(props: SideHeatmapsProps) {
         />
         <HeatmapView {...common} field="input" testId="heatmap-input" label={`Input of ${S} as quantized`} title={<span title="the values that were quantized: after transpose, padding and had">Input</span>} />
       </div>
-      <BlockCard api={api} result={result} block={pinned ?? hovered} pinned={pinned !== null} theme={theme} onUnpin={() => setPinned(null)} />
+      <BlockCard api={api} result={result} block={shown} pinned={pinned !== null} theme={theme} onUnpin={() => setPinned(null)} />
     </div>
   );
 }
