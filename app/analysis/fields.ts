@@ -37,15 +37,34 @@ export function stridedField(data: Float32Array, stride: number, rows: number, c
   return { rows, cols, at: (i) => data[Math.floor(i / cols) * stride + (i % cols)] };
 }
 
-export type ErrorKind = 'signed' | 'abs' | 'rel';
+/** The five views of a (reference, approximation) pair: the two themselves and three errors. */
+export type PairView = 'reference' | 'approximation' | 'signed' | 'abs' | 'rel';
 
-/** A derived error field over a (reference, approximation) pair: nothing is materialized. */
-export function errorField(ref: FieldSource, approx: FieldSource, kind: ErrorKind, amax: number): FieldSource {
+/** Element fields and output fields are both pair views, of (input, dequantized) and (reference, out). */
+export const ELEMENT_FIELD_VIEW: Readonly<Record<ElementField, PairView>> = {
+  input: 'reference',
+  dequantized: 'approximation',
+  signed_error: 'signed',
+  abs_error: 'abs',
+  rel_error: 'rel',
+};
+export const OUTPUT_FIELD_VIEW: Readonly<Record<OutputField, PairView>> = {
+  out_reference: 'reference',
+  out: 'approximation',
+  out_signed_error: 'signed',
+  out_abs_error: 'abs',
+  out_rel_error: 'rel',
+};
+
+/** A view of a pair; errors are derived on access, nothing is materialized. */
+export function pairField(ref: FieldSource, approx: FieldSource, view: PairView, amax: number): FieldSource {
+  if (view === 'reference') return ref;
+  if (view === 'approximation') return approx;
   const floor = relativeErrorFloor(amax);
   const at =
-    kind === 'signed'
+    view === 'signed'
       ? (i: number) => approx.at(i) - ref.at(i)
-      : kind === 'abs'
+      : view === 'abs'
         ? (i: number) => Math.abs(approx.at(i) - ref.at(i))
         : (i: number) => Math.abs(approx.at(i) - ref.at(i)) / Math.max(Math.abs(ref.at(i)), floor);
   return { rows: ref.rows, cols: ref.cols, at };

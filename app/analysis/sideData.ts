@@ -1,6 +1,6 @@
 import type { QuantizeResult } from '../quantize/types';
 import type { Matrix } from '../tensors/matrix';
-import { type BlockField, type ElementField, blockErrorMaps, blockGeometry, errorField, logicalBlockValues, stridedField } from './fields';
+import { type BlockField, type ElementField, ELEMENT_FIELD_VIEW, blockErrorMaps, blockGeometry, logicalBlockValues, pairField, stridedField } from './fields';
 import type { FieldSource } from './pooling';
 
 /**
@@ -40,18 +40,7 @@ export class SideData {
   elementField(field: ElementField): FieldSource {
     const ref = stridedField(this.prepared.data, this.prepared.cols, this.rows, this.cols);
     const approx = stridedField(this.dequantized.data, this.dequantized.cols, this.rows, this.cols);
-    switch (field) {
-      case 'input':
-        return ref;
-      case 'dequantized':
-        return approx;
-      case 'signed_error':
-        return errorField(ref, approx, 'signed', this.amax);
-      case 'abs_error':
-        return errorField(ref, approx, 'abs', this.amax);
-      case 'rel_error':
-        return errorField(ref, approx, 'rel', this.amax);
-    }
+    return pairField(ref, approx, ELEMENT_FIELD_VIEW[field], this.amax);
   }
 
   blockField(field: BlockField): FieldSource {

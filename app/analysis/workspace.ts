@@ -1,7 +1,7 @@
 import { Fp4Error, invalidArgument } from '../errors';
 import type { QuantizeResult } from '../quantize/types';
 import { blockDetail, type BlockDetail } from './blockDetail';
-import { BLOCK_FIELDS, ELEMENT_FIELDS, OUTPUT_FIELDS, errorField, type FieldName } from './fields';
+import { BLOCK_FIELDS, ELEMENT_FIELDS, OUTPUT_FIELDS, OUTPUT_FIELD_VIEW, pairField, type FieldName, type OutputField } from './fields';
 import { heatmapOf } from './heatmaps';
 import type { AnalysisResult, Heatmap } from './model';
 import type { FieldSource, PoolReduce, PoolWindow } from './pooling';
@@ -20,22 +20,12 @@ export interface OutputData {
 
 /** A field of the matmul output: the FP4 product, its reference, and their errors. */
 export function outputField(o: OutputData, field: FieldName): FieldSource {
+  if (!(OUTPUT_FIELDS as readonly string[]).includes(field)) {
+    throw invalidArgument(`field '${field}' does not exist for the matmul output; use one of ${OUTPUT_FIELDS.join(', ')}`);
+  }
   const out = { rows: o.rows, cols: o.cols, at: (i: number) => o.out[i] };
   const ref = { rows: o.rows, cols: o.cols, at: (i: number) => o.reference[i] };
-  switch (field) {
-    case 'out':
-      return out;
-    case 'out_reference':
-      return ref;
-    case 'out_signed_error':
-      return errorField(ref, out, 'signed', o.amax);
-    case 'out_abs_error':
-      return errorField(ref, out, 'abs', o.amax);
-    case 'out_rel_error':
-      return errorField(ref, out, 'rel', o.amax);
-    default:
-      throw invalidArgument(`field '${field}' does not exist for the matmul output; use one of ${OUTPUT_FIELDS.join(', ')}`);
-  }
+  return pairField(ref, out, OUTPUT_FIELD_VIEW[field as OutputField], o.amax);
 }
 
 export interface HeatmapRequest {
