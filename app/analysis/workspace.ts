@@ -2,9 +2,9 @@ import { Fp4Error, invalidArgument } from '../errors';
 import type { QuantizeResult } from '../quantize/types';
 import { blockDetail, type BlockDetail } from './blockDetail';
 import { BLOCK_FIELDS, ELEMENT_FIELDS, OUTPUT_FIELDS, OUTPUT_FIELD_VIEW, pairField, type FieldName, type OutputField } from './fields';
-import { heatmapOf } from './heatmaps';
+import { heatmapOf, type NativePooler } from './heatmaps';
 import type { AnalysisResult, Heatmap } from './model';
-import type { FieldSource, PoolReduce, PoolWindow } from './pooling';
+import { arrayField, type FieldSource, type PoolReduce, type PoolWindow } from './pooling';
 import type { SideData } from './sideData';
 
 export type HeatmapTarget = 'a' | 'b' | 'out';
@@ -23,8 +23,8 @@ export function outputField(o: OutputData, field: FieldName): FieldSource {
   if (!(OUTPUT_FIELDS as readonly string[]).includes(field)) {
     throw invalidArgument(`field '${field}' does not exist for the matmul output; use one of ${OUTPUT_FIELDS.join(', ')}`);
   }
-  const out = { rows: o.rows, cols: o.cols, at: (i: number) => o.out[i] };
-  const ref = { rows: o.rows, cols: o.cols, at: (i: number) => o.reference[i] };
+  const out = arrayField(o.out, o.rows, o.cols);
+  const ref = arrayField(o.reference, o.rows, o.cols);
   return pairField(ref, out, OUTPUT_FIELD_VIEW[field as OutputField], o.amax);
 }
 
@@ -47,6 +47,8 @@ export class AnalysisWorkspace {
     readonly result: AnalysisResult,
     private readonly sides: { readonly a: SideData; readonly b?: SideData },
     private readonly output?: OutputData,
+    /** The backend that ran the analysis, for native pooling of tiles. */
+    private readonly pooler?: NativePooler,
   ) {}
 
   side(which: 'a' | 'b'): SideData {
@@ -70,8 +72,8 @@ export class AnalysisWorkspace {
     throw invalidArgument(`field '${field}' does not exist for side ${target}; use one of ${[...ELEMENT_FIELDS, ...BLOCK_FIELDS].join(', ')}`);
   }
 
-  heatmap(req: HeatmapRequest): Heatmap {
-    return heatmapOf(req.field, this.field(req.target, req.field), req.maxRows, req.maxCols, req.window, req.reduce);
+  heatmap(req: HeatmapRequest): Promise<Heatmap> {
+    return heatmapOf(req.field, this.field(req.target, req.field), req.maxRows, req.maxCols, req.window, req.reduce, this.pooler);
   }
 
   /** Hover card of one block: its values, both candidates and the choice. */

@@ -101,7 +101,7 @@ describe('runAnalysis (one result model)', () => {
     expect(r.ruleComparison!.a).toHaveLength(7);
 
     // Heatmap tiles at full resolution are the field values; block detail matches the bytes.
-    const tile = ws.heatmap({ target: 'a', field: 'input', window: { r0: 10, r1: 20, c0: 30, c1: 40 }, maxRows: 64, maxCols: 64 });
+    const tile = await ws.heatmap({ target: 'a', field: 'input', window: { r0: 10, r1: 20, c0: 30, c1: 40 }, maxRows: 64, maxCols: 64 });
     expect(tile.data).toEqual(Array.from({ length: 100 }, (_, i) => a.data[(10 + Math.floor(i / 10)) * 80 + 30 + (i % 10)]));
     const detail = ws.blockDetail('a', 5, 2);
     expect(detail.input).toEqual(Array.from(a.data.subarray(5 * 80 + 32, 5 * 80 + 48)));

@@ -90,18 +90,19 @@ describe('quantize properties on random inputs', () => {
     }
   }
 
-  it('the adaptive rules pick the candidate that is better under their own metric (ties to 6), per 1-D block and 2-D tile', () => {
+  it('the adaptive rules pick the candidate that is better under their own metric (ties to 6), per 1-D block and 2-D tile, nearest and stochastic', () => {
     for (const rule of ['mse', 'l1_norm', 'abs_max'] as const) {
-      for (const block_scale_2d of [false, true]) {
+      for (const [block_scale_2d, round_style] of [[false, 'nearest'], [true, 'nearest'], [false, 'stochastic'], [true, 'stochastic']] as const) {
         const x = randomMatrix(rng, 128, 64, rng.pick(KINDS));
-        const k = resolveQuantizeKwargs({ scale_rule: rule, block_scale_2d });
+        const k = resolveQuantizeKwargs({ scale_rule: rule, block_scale_2d, round_style, seed: rng.integer(0, 1000) });
         const q = quantizeToFp4(x, k);
         const { padded } = prepareQuantizeInput(x, k);
         for (let trial = 0; trial < 40; trial++) {
           const row = rng.integer(0, 128);
           const col = rng.integer(0, 4);
           const chosen = q.blockSelection[row * 4 + col] as 4 | 6;
-          const detail = blockDetail(padded, k, q.normconst, chosen, row, col);
+          const prepared = { data: padded.data, stride: padded.cols, rows: padded.rows, cols: padded.cols, paddedRows: padded.rows, paddedCols: padded.cols };
+          const detail = blockDetail(prepared, k, q.normconst, chosen, row, col);
           const metric = (c: (typeof detail.candidates)[number]) => (rule === 'mse' ? c.mse : rule === 'l1_norm' ? c.l1 : c.maxAbs);
           const [six, four] = detail.candidates;
           expect(chosen).toBe(metric(four) < metric(six) ? 4 : 6);
