@@ -55,6 +55,8 @@ function yieldingBackend(inner: Backend): Backend {
     dequantize: async (q, options, control) => (await yieldToEventLoop(), inner.dequantize(q, options, control)),
     matmul: async (a, b, options, control) => (await yieldToEventLoop(), inner.matmul(a, b, options, control)),
     matmulHighPrecision: async (a, b, control) => (await yieldToEventLoop(), inner.matmulHighPrecision(a, b, control)),
+    ...(inner.reduceSide ? { reduceSide: async (input, control) => (await yieldToEventLoop(), inner.reduceSide!(input, control)) } : {}),
+    ...(inner.pool ? { pool: inner.pool.bind(inner) } : {}),
   };
 }
 

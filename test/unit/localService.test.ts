@@ -68,7 +68,7 @@ describe('the in-page service (LocalService)', () => {
     expect(result.a.provenance.tensor).toBe('model.layers.0.self_attn.q_proj.weight');
 
     const tile = await service.heatmap({ analysisId: result.id, target: 'a', field: 'abs_error', window: { r0: 0, r1: 4, c0: 0, c1: 16 }, maxRows: 64, maxCols: 64 });
-    expect(tile.data).toEqual(ws.heatmap({ target: 'a', field: 'abs_error', window: { r0: 0, r1: 4, c0: 0, c1: 16 }, maxRows: 64, maxCols: 64 }).data);
+    expect(tile.data).toEqual((await ws.heatmap({ target: 'a', field: 'abs_error', window: { r0: 0, r1: 4, c0: 0, c1: 16 }, maxRows: 64, maxCols: 64 })).data);
     expect(await service.blockDetail(result.id, 'a', 3, 2)).toEqual(ws.blockDetail('a', 3, 2));
   });
 

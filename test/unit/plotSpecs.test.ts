@@ -14,12 +14,12 @@ const seed = 20260611;
 console.log(`plot spec tests: seed ${seed}`);
 
 function randomField(rows: number, cols: number, rng: SeededRandom) {
-  const data = Float64Array.from({ length: rows * cols }, () => rng.normal());
+  const data = Float32Array.from({ length: rows * cols }, () => rng.normal());
   return arrayField(data, rows, cols);
 }
 
 describe('viewport and tile geometry', () => {
-  it('cell edges and cell extents are exactly the ranges poolField reduced', () => {
+  it('cell edges and cell extents are exactly the ranges poolField reduced', async () => {
     const rng = new SeededRandom(seed);
     for (let trial = 0; trial < 20; trial++) {
       const rows = 1 + rng.integer(0, 90);
@@ -28,7 +28,7 @@ describe('viewport and tile geometry', () => {
       const r0 = rng.integer(0, rows);
       const c0 = rng.integer(0, cols);
       const window = { r0, r1: r0 + 1 + rng.integer(0, rows - r0), c0, c1: c0 + 1 + rng.integer(0, cols - c0) };
-      const h = heatmapOf('input', field, 1 + rng.integer(0, 12), 1 + rng.integer(0, 12), window, 'max');
+      const h = await heatmapOf('input', field, 1 + rng.integer(0, 12), 1 + rng.integer(0, 12), window, 'max');
       const xEdges = cellEdges(window.c0, window.c1 - window.c0, h.cols);
       const yEdges = cellEdges(window.r0, window.r1 - window.r0, h.rows);
       expect(xEdges[0]).toBe(window.c0);
@@ -55,14 +55,14 @@ describe('viewport and tile geometry', () => {
     expect(poolWindowForViewport({ x0: 10.2, x1: 10.3, y0: 5.5, y1: 5.6 }, { fieldRows: 8, fieldCols: 16, columnsPerCell: 1, elementCols: 16 })).toEqual({ r0: 5, r1: 6, c0: 10, c1: 11 });
   });
 
-  it('asks for a finer tile only while the drawn one pools more than the screen needs', () => {
+  it('asks for a finer tile only while the drawn one pools more than the screen needs', async () => {
     const field = randomField(512, 1024, new SeededRandom(seed + 1));
-    const overview = heatmapOf('input', field, 128, 128);
+    const overview = await heatmapOf('input', field, 128, 128);
     const all = { r0: 0, r1: 512, c0: 0, c1: 1024 };
     expect(needsFinerTile(overview, all, 400, 600)).toBe(true);
     expect(needsFinerTile(overview, all, 128, 128)).toBe(false);
     const zoomed = { r0: 100, r1: 140, c0: 200, c1: 300 };
-    const tile = heatmapOf('input', field, 400, 600, zoomed);
+    const tile = await heatmapOf('input', field, 400, 600, zoomed);
     expect(tile.cellRows).toBe(1);
     expect(needsFinerTile(tile, zoomed, 400, 600)).toBe(false);
   });
@@ -117,11 +117,11 @@ describe('colour modes', () => {
 });
 
 describe('field heatmap spec', () => {
-  it('draws block fields in element columns, the last block clamped to the matrix', () => {
+  it('draws block fields in element columns, the last block clamped to the matrix', async () => {
     const rows = 3;
     const gridCols = 3; // 40 columns in blocks of 16
-    const field = arrayField([1, 2, 4, 8, 16, 32, 0.5, 0.25, 0], rows, gridCols);
-    const overview = heatmapOf('scale', field, 128, 128);
+    const field = arrayField(Float32Array.of(1, 2, 4, 8, 16, 32, 0.5, 0.25, 0), rows, gridCols);
+    const overview = await heatmapOf('scale', field, 128, 128);
     const spec = fieldHeatmapSpec({
       field: 'scale',
       overview,
@@ -145,10 +145,10 @@ describe('field heatmap spec', () => {
     expect(layout.uirevision).toBe('a:scale');
   });
 
-  it('layers a detail tile over the overview and follows the viewport', () => {
+  it('layers a detail tile over the overview and follows the viewport', async () => {
     const field = randomField(64, 64, new SeededRandom(seed + 2));
-    const overview = heatmapOf('signed_error', field, 8, 8);
-    const detail = heatmapOf('signed_error', field, 64, 64, { r0: 8, r1: 16, c0: 8, c1: 24 });
+    const overview = await heatmapOf('signed_error', field, 8, 8);
+    const detail = await heatmapOf('signed_error', field, 64, 64, { r0: 8, r1: 16, c0: 8, c1: 24 });
     const spec = fieldHeatmapSpec({
       field: 'signed_error',
       overview,
