@@ -146,16 +146,24 @@ export function npyTensorEntry(name: string, header: NpyHeader, readStored: () =
   };
 }
 
-/** Read the header of a .npy in a byte source, growing the first read if the header is long. */
-export async function readNpyHeader(source: ByteSource): Promise<NpyHeader> {
-  let head = await source.read(0, Math.min(source.size, 4096));
+/**
+ * Parse a .npy header through `readHead(n)` (the first n bytes, or fewer if the data is
+ * shorter): 4 KiB first, then exactly as much as the header says it needs.
+ */
+export async function readNpyHeaderFrom(readHead: (length: number) => Promise<Uint8Array>, totalSize: number, label: string): Promise<NpyHeader> {
   try {
-    return parseNpyHeader(head, source.size, source.name);
+    return parseNpyHeader(await readHead(Math.min(totalSize, 4096)), totalSize, label);
   } catch (e) {
     if (!(e instanceof NpyHeaderTooShort)) throw e;
-    head = await source.read(0, e.needed);
-    return parseNpyHeader(head, source.size, source.name);
+    const head = await readHead(e.needed);
+    if (head.length < e.needed) throw npyError(label, `the data ends inside the ${e.needed}-byte header`);
+    return parseNpyHeader(head, totalSize, label);
   }
+}
+
+/** Read the header of a .npy in a byte source. */
+export function readNpyHeader(source: ByteSource): Promise<NpyHeader> {
+  return readNpyHeaderFrom((n) => source.read(0, n), source.size, source.name);
 }
 
 /** A .npy file: one tensor, named after the file (without .npy). */

@@ -1,7 +1,7 @@
 import { Fp4Error } from '../errors';
 import type { ByteSource } from './byteSource';
 import type { RawInflater } from './inflate';
-import { NpyHeaderTooShort, parseNpyHeader, npyTensorEntry, type NpyHeader } from './npy';
+import { npyTensorEntry, readNpyHeaderFrom, type NpyHeader } from './npy';
 import type { TensorEntry, TensorFile } from './tensorFile';
 import { METHOD_STORED, openZipArchive, type ZipArchive, type ZipMember } from './zipArchive';
 
@@ -10,16 +10,8 @@ import { METHOD_STORED, openZipArchive, type ZipArchive, type ZipMember } from '
  * Each member 'A.npy' is the tensor 'A'. Stored members are read lazily by range; a deflated
  * member's header comes from inflating its first bytes, its data from inflating it whole on read.
  */
-async function memberHeader(zip: ZipArchive, member: ZipMember): Promise<NpyHeader> {
-  const label = `${zip.source.name}:${member.name}`;
-  let head = await zip.readPrefix(member, 4096);
-  try {
-    return parseNpyHeader(head, member.size, label);
-  } catch (e) {
-    if (!(e instanceof NpyHeaderTooShort)) throw e;
-    head = await zip.readPrefix(member, e.needed);
-    return parseNpyHeader(head, member.size, label);
-  }
+function memberHeader(zip: ZipArchive, member: ZipMember): Promise<NpyHeader> {
+  return readNpyHeaderFrom((n) => zip.readPrefix(member, n), member.size, `${zip.source.name}:${member.name}`);
 }
 
 export async function openNpz(source: ByteSource, inflater?: RawInflater, zipArchive?: ZipArchive): Promise<TensorFile> {
