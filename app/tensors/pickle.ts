@@ -60,12 +60,18 @@ export class PyOpaque {
 /** Values defined by the caller's globals (tensors, storages). */
 export abstract class PyForeign {}
 
-function dictKeyId(key: PyValue, fail: (message: string) => Fp4Error): string {
+/** Tuple keys nest at most this deep (a hostile pickle could nest them without end). */
+const MAX_KEY_DEPTH = 8;
+
+function dictKeyId(key: PyValue, fail: (message: string) => Fp4Error, depth = 0): string {
   if (typeof key === 'string') return `s${key}`;
   if (typeof key === 'number' || typeof key === 'bigint') return `n${String(key)}`;
   if (typeof key === 'boolean') return `n${key ? 1 : 0}`;
   if (key === null) return 'None';
-  if (key instanceof PyTuple) return `t(${key.items.map((k) => dictKeyId(k, fail)).join(',')})`;
+  if (key instanceof PyTuple) {
+    if (depth >= MAX_KEY_DEPTH || key.items.length > 64) throw fail('a dict key is a tuple nested too deep or too long');
+    return `t(${key.items.map((k) => dictKeyId(k, fail, depth + 1)).join(',')})`;
+  }
   if (key instanceof PyGlobal) return `g${key.qualifiedName}`;
   throw fail(`a dict key of an unsupported type (${describeValue(key)})`);
 }

@@ -222,18 +222,26 @@ export interface NamedTensor {
 
 const MAX_DEPTH = 32;
 const MAX_METADATA = 1000;
+/**
+ * Objects visited while collecting. Shared references make the object graph a DAG whose paths
+ * can grow exponentially (a list holding one list twice, 40 levels deep); real checkpoints
+ * have one path per tensor, far below this.
+ */
+const MAX_VISITS = 1_000_000;
 
 /**
  * Walk the unpickled object for tensors: a state_dict's keys become names; nested dicts and
  * lists (a checkpoint's 'model', 'optimizer', ...) are joined with '.'. Primitive values become
  * metadata. Shared objects keep every name they appear under; cycles are cut.
  */
-export function collectTensors(root: PyValue): { tensors: NamedTensor[]; metadata: Record<string, string> } {
+export function collectTensors(root: PyValue, fail: (message: string) => Fp4Error): { tensors: NamedTensor[]; metadata: Record<string, string> } {
   const tensors: NamedTensor[] = [];
   const metadata: Record<string, string> = Object.create(null);
   let metadataCount = 0;
   const onPath = new Set<object>();
+  let visits = 0;
   const visit = (v: PyValue, name: string, depth: number): void => {
+    if (++visits > MAX_VISITS) throw fail(`the pickled object graph has more than ${MAX_VISITS} paths to walk (shared references nested absurdly deep)`);
     if (v instanceof TorchTensor) {
       tensors.push({ name: name || 'tensor', tensor: v });
       return;
@@ -339,7 +347,7 @@ export async function openPytorchZip(source: ByteSource, inflater?: RawInflater,
     return storage;
   });
   const { value } = unpickle(await zip.read(pkl), 0, { globals, fail, complete: true });
-  const { tensors, metadata } = collectTensors(value);
+  const { tensors, metadata } = collectTensors(value, fail);
 
   const members = new Map<string, ZipMember>();
   for (const s of storages.values()) {
@@ -367,7 +375,7 @@ export function isLegacyPytorchMagic(head: Uint8Array): boolean {
 
 /** The pickles come first; read a growing prefix until they fit (bounded by MAX_PICKLE). */
 async function readLegacyPickles(source: ByteSource, run: (bytes: Uint8Array, complete: boolean) => number): Promise<number> {
-  for (let length = Math.min(source.size, 1 << 20); ; length = Math.min(source.size, length * 8)) {
+  for (let length = Math.min(source.size, 1 << 20); ; length = Math.min(source.size, length * 8, MAX_PICKLE)) {
     const bytes = await source.read(0, length);
     try {
       return run(bytes, length === source.size);
@@ -432,7 +440,7 @@ export async function openPytorchLegacy(source: ByteSource): Promise<TensorFile>
     pos += 8 + bytes;
   }
   for (const key of roots.keys()) if (!located.has(key)) throw fail(`storage '${key}' is used by a tensor but not stored`);
-  const { tensors, metadata } = collectTensors(object);
+  const { tensors, metadata } = collectTensors(object, fail);
   const data: StorageData = {
     elements: (key) => located.get(key)!.numel,
     read: (key, offset, length) => source.read(located.get(key)!.offset + offset, length),

@@ -154,3 +154,22 @@ describe('the restricted unpickler', () => {
     expect(() => run(Uint8Array.of(0x80, 2, 0x52, 0x2e))).toThrow(/stack underflow/);
   });
 });
+
+describe('hostile object graphs', () => {
+  it('stops walking a DAG of shared references whose paths grow exponentially', async () => {
+    // l0 = [t, t]; l1 = [l0, l0]; ... l40 = [l39, l39]: 2^40 paths to one tensor.
+    const w = new PickleWriter().emptyList().mark().tensorV2('FloatStorage', '0', 1, 0, [1], [1]).put(0).get(0).appends().put(1).raw(0x30);
+    for (let i = 1; i <= 40; i++) w.emptyList().mark().get(i).get(i).appends().put(i + 1).raw(0x30);
+    w.get(41);
+    const started = performance.now();
+    await expect(openTensorFile(memoryByteSource(buildTorchZip(w.stop(), { '0': f32Bytes([1]) }), 'dag.pt'))).rejects.toThrow(/more than 1000000 paths to walk/);
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+
+  it('refuses dict keys nested without end instead of overflowing the stack', async () => {
+    const w = new PickleWriter().emptyDict().none();
+    for (let i = 0; i < 100_000; i++) w.raw(0x85); // TUPLE1
+    w.none().raw(0x73); // SETITEM
+    await expect(openTensorFile(memoryByteSource(buildTorchZip(w.stop(), {}), 'keys.pt'))).rejects.toMatchObject({ code: 'FORMAT', message: expect.stringContaining('nested too deep') });
+  });
+});
