@@ -109,6 +109,105 @@ function dequantizeNvfp4(b: Uint8Array, out: Float32Array): void {
   }
 }
 
+/** get_scale_min_k4: the 6-bit scale and min of sub-block j from the 12 packed bytes at `at`. */
+function scaleMinK4(b: Uint8Array, at: number, j: number): [number, number] {
+  if (j < 4) return [b[at + j] & 63, b[at + j + 4] & 63];
+  return [(b[at + j + 4] & 0xf) | ((b[at + j - 4] >> 6) << 4), (b[at + j + 4] >> 4) | ((b[at + j] >> 6) << 4)];
+}
+
+function dequantizeQ2K(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, y = 0; y < out.length; blk += 84) {
+    const d = f16(b, blk + 80);
+    const min = f16(b, blk + 82);
+    let is = 0;
+    for (let n = 0, q = blk + 16; n < 256; n += 128, q += 32) {
+      for (let shift = 0; shift < 8; shift += 2) {
+        for (const half of [0, 16]) {
+          const sc = b[blk + is++];
+          const dl = d * (sc & 0xf);
+          const ml = min * (sc >> 4);
+          for (let l = 0; l < 16; l++) out[y++] = dl * ((b[q + half + l] >> shift) & 3) - ml;
+        }
+      }
+    }
+  }
+}
+
+function dequantizeQ3K(b: Uint8Array, out: Float32Array): void {
+  const scales = new Int32Array(16);
+  for (let blk = 0, y = 0; y < out.length; blk += 110) {
+    const d = f16(b, blk + 108);
+    const sc = blk + 96;
+    // 16 six-bit scales: low nibbles in bytes 0-7, high bit pairs in bytes 8-11.
+    for (let j = 0; j < 16; j++) {
+      const low = j < 8 ? b[sc + j] & 0xf : b[sc + j - 8] >> 4;
+      scales[j] = (low | (((b[sc + 8 + (j % 4)] >> (2 * Math.floor(j / 4))) & 3) << 4)) - 32;
+    }
+    let is = 0;
+    let m = 1;
+    for (let n = 0, q = blk + 32; n < 256; n += 128, q += 32) {
+      for (let shift = 0; shift < 8; shift += 2, m <<= 1) {
+        for (const half of [0, 16]) {
+          const dl = d * scales[is++];
+          for (let l = 0; l < 16; l++) out[y++] = dl * (((b[q + half + l] >> shift) & 3) - (b[blk + half + l] & m ? 0 : 4));
+        }
+      }
+    }
+  }
+}
+
+function dequantizeQ4K(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, y = 0; y < out.length; blk += 144) {
+    const d = f16(b, blk);
+    const min = f16(b, blk + 2);
+    for (let g = 0, q = blk + 16; g < 4; g++, q += 32) {
+      const [s1, m1] = scaleMinK4(b, blk + 4, 2 * g);
+      const [s2, m2] = scaleMinK4(b, blk + 4, 2 * g + 1);
+      const d1 = d * s1;
+      const d2 = d * s2;
+      for (let l = 0; l < 32; l++) out[y++] = d1 * (b[q + l] & 0xf) - min * m1;
+      for (let l = 0; l < 32; l++) out[y++] = d2 * (b[q + l] >> 4) - min * m2;
+    }
+  }
+}
+
+function dequantizeQ5K(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, y = 0; y < out.length; blk += 176) {
+    const d = f16(b, blk);
+    const min = f16(b, blk + 2);
+    const qh = blk + 16;
+    for (let g = 0, q = blk + 48; g < 4; g++, q += 32) {
+      const [s1, m1] = scaleMinK4(b, blk + 4, 2 * g);
+      const [s2, m2] = scaleMinK4(b, blk + 4, 2 * g + 1);
+      const u1 = 1 << (2 * g);
+      const u2 = 2 << (2 * g);
+      for (let l = 0; l < 32; l++) out[y++] = d * s1 * ((b[q + l] & 0xf) + (b[qh + l] & u1 ? 16 : 0)) - min * m1;
+      for (let l = 0; l < 32; l++) out[y++] = d * s2 * ((b[q + l] >> 4) + (b[qh + l] & u2 ? 16 : 0)) - min * m2;
+    }
+  }
+}
+
+function dequantizeQ6K(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, y = 0; y < out.length; blk += 210, y += 256) {
+    const d = f16(b, blk + 208);
+    for (let n = 0; n < 2; n++) {
+      const ql = blk + 64 * n;
+      const qh = blk + 128 + 32 * n;
+      const sc = blk + 192 + 8 * n;
+      const o = y + 128 * n;
+      for (let l = 0; l < 32; l++) {
+        const is = l >> 4;
+        const h = b[qh + l];
+        const scale = (k: number): number => d * ((b[sc + is + 2 * k] << 24) >> 24);
+        out[o + l] = scale(0) * (((b[ql + l] & 0xf) | ((h & 3) << 4)) - 32);
+        out[o + l + 32] = scale(1) * (((b[ql + l + 32] & 0xf) | (((h >> 2) & 3) << 4)) - 32);
+        out[o + l + 64] = scale(2) * (((b[ql + l] >> 4) | (((h >> 4) & 3) << 4)) - 32);
+        out[o + l + 96] = scale(3) * (((b[ql + l + 32] >> 4) | (((h >> 6) & 3) << 4)) - 32);
+      }
+    }
+  }
+}
+
 const TYPES: GgmlType[] = [
   { id: 0, name: 'F32', blockSize: 1, typeSize: 4, dtype: 'F32' },
   { id: 1, name: 'F16', blockSize: 1, typeSize: 2, dtype: 'F16' },
@@ -118,11 +217,11 @@ const TYPES: GgmlType[] = [
   { id: 7, name: 'Q5_1', blockSize: 32, typeSize: 24, dequantize: (b, o) => dequantizeQ5(b, o, true) },
   { id: 8, name: 'Q8_0', blockSize: 32, typeSize: 34, dequantize: (b, o) => dequantizeQ8(b, o, 34) },
   { id: 9, name: 'Q8_1', blockSize: 32, typeSize: 36, dequantize: (b, o) => dequantizeQ8(b, o, 36) },
-  { id: 10, name: 'Q2_K', blockSize: 256, typeSize: 84 },
-  { id: 11, name: 'Q3_K', blockSize: 256, typeSize: 110 },
-  { id: 12, name: 'Q4_K', blockSize: 256, typeSize: 144 },
-  { id: 13, name: 'Q5_K', blockSize: 256, typeSize: 176 },
-  { id: 14, name: 'Q6_K', blockSize: 256, typeSize: 210 },
+  { id: 10, name: 'Q2_K', blockSize: 256, typeSize: 84, dequantize: dequantizeQ2K },
+  { id: 11, name: 'Q3_K', blockSize: 256, typeSize: 110, dequantize: dequantizeQ3K },
+  { id: 12, name: 'Q4_K', blockSize: 256, typeSize: 144, dequantize: dequantizeQ4K },
+  { id: 13, name: 'Q5_K', blockSize: 256, typeSize: 176, dequantize: dequantizeQ5K },
+  { id: 14, name: 'Q6_K', blockSize: 256, typeSize: 210, dequantize: dequantizeQ6K },
   { id: 15, name: 'Q8_K', blockSize: 256, typeSize: 292 },
   { id: 16, name: 'IQ2_XXS', blockSize: 256, typeSize: 66 },
   { id: 17, name: 'IQ2_XS', blockSize: 256, typeSize: 74 },

@@ -56,7 +56,9 @@ function smallGguf(): Uint8Array {
       { name: 'f', dims: [4, 2], type: 0, data: f32Bytes([1, 2, 3, 4, 5, 6, 7, 8]) },
       { name: 'q', dims: [32, 2], type: 8, data: q8 },
       { name: 'm', dims: [64], type: 39, data: mx },
-      { name: 'k', dims: [256], type: 12, data: new Uint8Array(144) },
+      { name: 'k', dims: [256], type: 12, data: Uint8Array.from({ length: 144 }, (_, i) => (i * 53) & 0xff) },
+      { name: 'k6', dims: [256], type: 14, data: Uint8Array.from({ length: 210 }, (_, i) => (i * 71) & 0xff) },
+      { name: 'iq', dims: [256], type: 16, data: new Uint8Array(66) },
     ],
     { metadata: { 'general.name': { type: 'string', value: 'fuzz' }, 'tok.tokens': { type: 'string[]', value: ['a', 'bb', 'ccc'] }, 'tok.ids': { type: 'i32[]', value: [1, 2, 3] } } },
   );

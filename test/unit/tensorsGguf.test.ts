@@ -99,12 +99,12 @@ describe('GGUF', () => {
   });
 
   it('lists types it cannot decode by name and says so when read', async () => {
-    const f = await open(buildGguf([{ name: 'k', dims: [256], type: 12, data: new Uint8Array(144) }]));
+    const f = await open(buildGguf([{ name: 'k', dims: [256], type: 16, data: new Uint8Array(66) }]));
     const t = f.tensors[0];
-    expect(t.encoding).toMatchObject({ name: 'Q4_K', storedByteLength: 144 });
-    expect(t.encoding?.unsupported).toMatch(/^model\.gguf: tensor 'k' is GGUF type Q4_K, which FP4 Lab cannot decode yet \(supported: F32, F16, BF16, F64, Q4_0, /);
+    expect(t.encoding).toMatchObject({ name: 'IQ2_XXS', storedByteLength: 66 });
+    expect(t.encoding?.unsupported).toMatch(/^model\.gguf: tensor 'k' is GGUF type IQ2_XXS, which FP4 Lab cannot decode yet \(supported: F32, F16, BF16, F64, Q4_0, /);
     await expect(t.read()).rejects.toMatchObject({ code: 'UNSUPPORTED' });
-    await expect(readTensorAsMatrix(t, 'model.gguf')).rejects.toThrow(/Q4_K, which FP4 Lab cannot decode yet/);
+    await expect(readTensorAsMatrix(t, 'model.gguf')).rejects.toThrow(/IQ2_XXS, which FP4 Lab cannot decode yet/);
   });
 
   it('gives clear errors for bad versions, types, block sizes and offsets', async () => {
@@ -121,4 +121,86 @@ describe('GGUF', () => {
     huge.set(u64(2 ** 40), 8);
     await expect(open(huge)).rejects.toThrow(/cannot fit in/);
   });
+
+  /**
+   * K-quants against a per-element restatement of ggml's block layouts (ggml-common.h) and
+   * dequantize_row_*_K: element e of a 256-element super-block, computed directly.
+   */
+  const f16At = (b: Uint8Array, i: number): number => float16BitsToFloat32(b[i] | (b[i + 1] << 8));
+  const scaleMin = (b: Uint8Array, at: number, j: number): [number, number] =>
+    j < 4 ? [b[at + j] & 63, b[at + j + 4] & 63] : [(b[at + j + 4] & 15) | ((b[at + j - 4] >> 6) << 4), (b[at + j + 4] >> 4) | ((b[at + j] >> 6) << 4)];
+  const K_QUANTS: [string, number, number, (b: Uint8Array, e: number) => number][] = [
+    [
+      'Q2_K',
+      10,
+      84,
+      (b, e) => {
+        const [n, r] = [e >> 7, e & 127];
+        const [j, h, l] = [r >> 5, (r >> 4) & 1, r & 15];
+        const sc = b[8 * n + 2 * j + h];
+        return f16At(b, 80) * (sc & 15) * ((b[16 + 32 * n + 16 * h + l] >> (2 * j)) & 3) - f16At(b, 82) * (sc >> 4);
+      },
+    ],
+    [
+      'Q3_K',
+      11,
+      110,
+      (b, e) => {
+        const [n, r] = [e >> 7, e & 127];
+        const [j, h, l] = [r >> 5, (r >> 4) & 1, r & 15];
+        const s = 8 * n + 2 * j + h;
+        const scale = ((s < 8 ? b[96 + s] & 15 : b[96 + s - 8] >> 4) | (((b[104 + (s % 4)] >> (2 * (s >> 2))) & 3) << 4)) - 32;
+        const high = b[16 * h + l] & (1 << (4 * n + j)) ? 0 : 4;
+        return f16At(b, 108) * scale * (((b[32 + 32 * n + 16 * h + l] >> (2 * j)) & 3) - high);
+      },
+    ],
+    [
+      'Q4_K',
+      12,
+      144,
+      (b, e) => {
+        const [g, w] = [e >> 6, e & 63];
+        const [sc, m] = scaleMin(b, 4, 2 * g + (w >> 5));
+        const q = b[16 + 32 * g + (w & 31)];
+        return f16At(b, 0) * sc * (w < 32 ? q & 15 : q >> 4) - f16At(b, 2) * m;
+      },
+    ],
+    [
+      'Q5_K',
+      13,
+      176,
+      (b, e) => {
+        const [g, w] = [e >> 6, e & 63];
+        const [sc, m] = scaleMin(b, 4, 2 * g + (w >> 5));
+        const q = b[48 + 32 * g + (w & 31)];
+        const high = b[16 + (w & 31)] & ((w < 32 ? 1 : 2) << (2 * g)) ? 16 : 0;
+        return f16At(b, 0) * sc * ((w < 32 ? q & 15 : q >> 4) + high) - f16At(b, 2) * m;
+      },
+    ],
+    [
+      'Q6_K',
+      14,
+      210,
+      (b, e) => {
+        const [n, r] = [e >> 7, e & 127];
+        const [k, l] = [r >> 5, r & 31];
+        const low = b[64 * n + l + (k & 1 ? 32 : 0)];
+        const q = ((k < 2 ? low & 15 : low >> 4) | (((b[128 + 32 * n + l] >> (2 * k)) & 3) << 4)) - 32;
+        return f16At(b, 208) * ((b[192 + 8 * n + (l >> 4) + 2 * k] << 24) >> 24) * q;
+      },
+    ],
+  ];
+  for (const [name, type, size, element] of K_QUANTS) {
+    it(`decodes ${name} like ggml's dequantize_row`, async () => {
+      const blocks = randomBytes(size * 3);
+      for (let i = 0; i < 3; i++) {
+        // Finite fp16 super-block scales (exponent field below 0x1f).
+        for (const at of name === 'Q2_K' ? [80, 82] : name === 'Q3_K' ? [108] : name === 'Q6_K' ? [208] : [0, 2]) blocks[i * size + at + 1] &= 0x5f;
+      }
+      const f = await open(buildGguf([{ name: 'k', dims: [256, 3], type, data: blocks }]));
+      expect(f.tensors[0].encoding).toMatchObject({ name, storedByteLength: size * 3 });
+      const want = Float32Array.from({ length: 768 }, (_, e) => element(blocks.subarray(Math.floor(e / 256) * size), e % 256));
+      expect(await readF32(f, 'k')).toEqual(want);
+    });
+  }
 });
