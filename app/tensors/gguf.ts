@@ -59,6 +59,23 @@ class WindowedReader {
     return v;
   }
 
+  /** Step over `count` strings without decoding them (a vocabulary we only summarise). */
+  async skipStrings(count: number, what: string): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      let at = this.pos - this.windowStart;
+      if (at < 0 || at + 8 > this.window.length) {
+        await this.cursor(8, `${what} length`);
+        at = this.pos - this.windowStart;
+      }
+      const lo = readU32(this.window, at);
+      const hi = readU32(this.window, at + 4);
+      const length = hi * 4294967296 + lo;
+      if (hi > 0x1fffff || length > MAX_STRING) throw this.fail(`${what} is ${length} bytes long`);
+      if (this.pos + 8 + length > this.source.size) throw this.fail(`${what} at offset ${this.pos} runs past the end of the ${this.source.size}-byte file (truncated or corrupt)`);
+      this.pos += 8 + length;
+    }
+  }
+
   async string(what: string): Promise<string> {
     const length = await this.u64(`${what} length`);
     if (length > MAX_STRING) throw this.fail(`${what} is ${length} bytes long`);
@@ -120,10 +137,8 @@ async function readValue(r: WindowedReader, type: number, key: string, fail: (m:
       for (let i = 0; i < Math.min(count, MAX_KEPT_ARRAY); i++) kept.push(await readScalar(r, elementType, key));
       r.pos += Math.max(0, count - MAX_KEPT_ARRAY) * minSize;
     } else {
-      for (let i = 0; i < count; i++) {
-        const s = await r.string(`an element of '${key}'`);
-        if (i < MAX_KEPT_ARRAY) kept.push(s);
-      }
+      for (let i = 0; i < Math.min(count, MAX_KEPT_ARRAY); i++) kept.push(await r.string(`an element of '${key}'`));
+      await r.skipStrings(Math.max(0, count - MAX_KEPT_ARRAY), `an element of '${key}'`);
     }
     const text = count <= MAX_KEPT_ARRAY ? JSON.stringify(kept) : `[${count} ${VALUE_TYPE_NAMES[elementType]} values]`;
     return { text, value: kept };

@@ -35,6 +35,10 @@ export function sniffTensorBytes(head: Uint8Array, name: string, size: number): 
   if (isGgufMagic(head)) return { ok: true, format: 'gguf' };
   if (isZipMagic(head)) return { ok: true, format: 'zip' };
   if (isLegacyPytorchMagic(head)) return { ok: true, format: 'pytorch-legacy' };
+  // PyTorch before 0.4 saved a tar archive ("ustar" at 257).
+  if (head.length >= 262 && head[257] === 0x75 && head[258] === 0x73 && head[259] === 0x74 && head[260] === 0x61 && head[261] === 0x72) {
+    return { ok: false, reason: `${name}: a tar archive, which is how PyTorch saved checkpoints before 2018; re-save it with a current torch (torch.save(torch.load(f)))` };
+  }
   // Text has no magic: only the name can say so (a .json index, a .csv matrix).
   if (hasShardIndexName(name)) return { ok: true, format: 'shard-index' };
   if (hasTextMatrixName(name)) return { ok: true, format: 'text' };
@@ -44,7 +48,7 @@ export function sniffTensorBytes(head: Uint8Array, name: string, size: number): 
 }
 
 export async function sniffTensorFile(source: ByteSource): Promise<SniffResult> {
-  return sniffTensorBytes(await source.read(0, Math.min(16, source.size)), source.name, source.size);
+  return sniffTensorBytes(await source.read(0, Math.min(512, source.size)), source.name, source.size);
 }
 
 export interface OpenOptions {

@@ -197,13 +197,22 @@ export function buildGguf(tensors: readonly GgufTensorInput[], options: { versio
   const metadata: Record<string, GgufValue> = { ...(options.metadata ?? {}) };
   if (options.alignment !== undefined) metadata['general.alignment'] = { type: 'u32', value: alignment };
   const head: number[] = [...u32(0x46554747), ...u32(options.version ?? 3), ...u64(tensors.length), ...u64(Object.keys(metadata).length)];
+  // Appends element by element: spreading a 150k-token vocabulary would overflow the stack.
+  const append = (values: ArrayLike<number>): void => {
+    for (let i = 0; i < values.length; i++) head.push(values[i]);
+  };
   for (const [key, v] of Object.entries(metadata)) {
-    head.push(...str(key));
-    if (v.type === 'u32') head.push(...u32(4), ...u32(v.value));
-    else if (v.type === 'string') head.push(...u32(8), ...str(v.value));
-    else if (v.type === 'f32') head.push(...u32(6), ...new Uint8Array(Float32Array.of(v.value).buffer));
-    else if (v.type === 'string[]') head.push(...u32(9), ...u32(8), ...u64(v.value.length), ...v.value.flatMap(str));
-    else head.push(...u32(9), ...u32(5), ...u64(v.value.length), ...v.value.flatMap(u32));
+    append(str(key));
+    if (v.type === 'u32') append([...u32(4), ...u32(v.value)]);
+    else if (v.type === 'string') append([...u32(8), ...str(v.value)]);
+    else if (v.type === 'f32') append([...u32(6), ...new Uint8Array(Float32Array.of(v.value).buffer)]);
+    else if (v.type === 'string[]') {
+      append([...u32(9), ...u32(8), ...u64(v.value.length)]);
+      for (const item of v.value) append(str(item));
+    } else {
+      append([...u32(9), ...u32(5), ...u64(v.value.length)]);
+      for (const item of v.value) append(u32(item));
+    }
   }
   let offset = 0;
   const offsets: number[] = [];

@@ -42,7 +42,7 @@ describe('text matrices', () => {
   it('refuses files over the size limit without reading them', async () => {
     // Only the sniffer's first bytes may be read.
     const head = new TextEncoder().encode('1,2,3,4,5,6,7,8,9');
-    const source = { name: 'big.csv', size: TEXT_MATRIX_MAX_BYTES + 1, read: (o: number, n: number) => (n <= 16 ? Promise.resolve(head.subarray(o, o + n)) : Promise.reject(new Error('must not read'))) };
+    const source = { name: 'big.csv', size: TEXT_MATRIX_MAX_BYTES + 1, read: (o: number, n: number) => (n <= 512 ? Promise.resolve(head.subarray(o, o + n)) : Promise.reject(new Error('must not read'))) };
     await expect(openTensorFile(source)).rejects.toMatchObject({ code: 'TOO_LARGE' });
   });
 });

@@ -78,3 +78,26 @@ describe('gatherStrided', () => {
     }
   });
 });
+
+describe('sniffing', () => {
+  const sniffed = (bytes: Uint8Array, name: string) => openTensorFile(memoryByteSource(bytes, name), { inflater: nodeInflater });
+
+  it('names the formats it reads when the bytes match none', async () => {
+    await expect(sniffed(new TextEncoder().encode('hello world, not a tensor'), 'notes.md')).rejects.toThrow(
+      'notes.md: unrecognised file format; FP4 Lab reads .safetensors (and sharded *.index.json), .npy, .npz, PyTorch .pt/.pth/.bin (zip and legacy), .gguf, and .csv/.tsv/.txt text matrices',
+    );
+    await expect(sniffed(new Uint8Array(0), 'empty.pt')).rejects.toThrow(/^empty\.pt: the file is empty; FP4 Lab reads/);
+    await expect(sniffed(new Uint8Array(64), 'model.gguf')).rejects.toThrow(/^model\.gguf: its first bytes are not those of a GGUF file \(corrupt or mislabelled\?\)/);
+  });
+
+  it('recognises pre-2018 tar checkpoints and says what to do', async () => {
+    const tar = new Uint8Array(1024);
+    tar.set(new TextEncoder().encode('ustar'), 257);
+    await expect(sniffed(tar, 'old.pt')).rejects.toThrow('old.pt: a tar archive, which is how PyTorch saved checkpoints before 2018; re-save it with a current torch (torch.save(torch.load(f)))');
+  });
+
+  it('opens by bytes whatever the name says', async () => {
+    const f = await sniffed(npy([1, 2], [2]), 'weights.bin');
+    expect(f.format).toBe('npy');
+  });
+});
