@@ -27,9 +27,8 @@ export function registerInspectCommand(program: Command): void {
         const rows = file.tensors.map((t) => ({
           name: t.name,
           dtype: t.dtype,
-          // The file's own type when read() decodes it (GGUF Q8_0 -> F32), and whether it can.
-          stored_as: t.encoding?.name ?? null,
-          unsupported: t.encoding?.unsupported ?? null,
+          // Only for tensors read() decodes (GGUF Q8_0 -> F32): the file's own type, and why not if it cannot.
+          ...(t.encoding ? { stored_as: t.encoding.name, ...(t.encoding.unsupported ? { unsupported: t.encoding.unsupported } : {}) } : {}),
           shape: [...t.shape],
           bytes: t.encoding?.storedByteLength ?? t.byteLength,
           // How the app offers it for quantization (N-D flattened to a matrix), or why not.
@@ -44,7 +43,7 @@ export function registerInspectCommand(program: Command): void {
         for (const r of rows) {
           const shape = `[${r.shape.join(', ')}]`;
           const note =
-            r.unsupported !== null
+            r.unsupported !== undefined
               ? '  (not supported yet)'
               : r.matrix === null
                 ? '  (not quantizable: integer/bool)'

@@ -24,6 +24,8 @@ function seeded(seed: number): () => number {
 const seed = Number(process.env.FP4LAB_TEST_SEED ?? Date.now() % 1e9);
 console.log(`tensorsGguf: random blocks from seed ${seed} (FP4LAB_TEST_SEED=${seed} to repeat)`);
 const rand = seeded(seed);
+/** ggml's table holds +0 for the E2M1 code of -0 (kvalues_mxfp4[8] = 0); a zero scale keeps the code's sign. */
+const e2m1AsGgml = (code: number): number => (code === 8 ? 0 : E2M1_VALUES[code]);
 const randomBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
 
 describe('GGUF', () => {
@@ -77,8 +79,7 @@ describe('GGUF', () => {
       const blk = Math.floor(i / 32) * 17;
       const j = i % 32;
       const byte = blocks[blk + 1 + (j % 16)];
-      // `+ 0`: ggml's table has +0 for the code of -0 (kvalues_mxfp4[8] = 0).
-      want[i] = E2M1_VALUES[j < 16 ? byte & 0x0f : byte >> 4] * 2 ** (blocks[blk] - 127) + 0;
+      want[i] = e2m1AsGgml(j < 16 ? byte & 0x0f : byte >> 4) * 2 ** (blocks[blk] - 127);
     }
     expect(await readF32(f, 'm')).toEqual(want);
   });
@@ -93,7 +94,7 @@ describe('GGUF', () => {
       const sub = Math.floor((i % 64) / 16);
       const j = i % 16;
       const byte = blocks[blk + 4 + sub * 8 + (j % 8)];
-      want[i] = E2M1_VALUES[j < 8 ? byte & 0x0f : byte >> 4] * E4M3_VALUES[blocks[blk + sub]] + 0;
+      want[i] = e2m1AsGgml(j < 8 ? byte & 0x0f : byte >> 4) * E4M3_VALUES[blocks[blk + sub]];
     }
     expect(await readF32(f, 'n')).toEqual(want);
   });
