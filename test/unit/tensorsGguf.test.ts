@@ -5,6 +5,7 @@ import { float16BitsToFloat32 } from '../../app/formats/float16';
 import { memoryByteSource } from '../../app/tensors/byteSource';
 import { readTensorAsMatrix } from '../../app/tensors/decode';
 import { openTensorFile } from '../../app/tensors/openTensorFile';
+import { summarizeTensor } from '../../app/tensors/tensorSummary';
 import { buildGguf, f32Bytes, u64 } from './tensorsBuilders';
 
 /** GGUF files built from the spec; quantized blocks checked against the formats' definitions. */
@@ -204,4 +205,23 @@ describe('GGUF', () => {
       expect(await readF32(f, 'k')).toEqual(want);
     });
   }
+});
+
+describe('summarizeTensor (what the UI lists)', () => {
+  it('shows stored types, bytes in the file, the matrix offered and why not', async () => {
+    const f = await open(
+      buildGguf([
+        { name: 'q', dims: [32, 2], type: 8, data: new Uint8Array(68) },
+        { name: 'c', dims: [2, 3, 4], type: 0, data: new Uint8Array(96) },
+        { name: 'i', dims: [4], type: 26, data: new Uint8Array(16) },
+        { name: 'x', dims: [256], type: 16, data: new Uint8Array(66) },
+      ]),
+    );
+    expect(f.tensors.map(summarizeTensor)).toEqual([
+      { name: 'q', dtype: 'Q8_0', shape: [2, 32], bytes: 68, matrix: [2, 32], note: 'stored as Q8_0, decoded to F32' },
+      { name: 'c', dtype: 'F32', shape: [4, 3, 2], bytes: 96, matrix: [12, 2], note: 'as matrix 12x2' },
+      { name: 'i', dtype: 'I32', shape: [4], bytes: 16, matrix: null, note: 'I32 is not quantizable (integer/bool)' },
+      { name: 'x', dtype: 'IQ2_XXS', shape: [256], bytes: 66, matrix: null, note: 'IQ2_XXS tensors cannot be decoded yet' },
+    ]);
+  });
 });
