@@ -1,7 +1,8 @@
 /**
  * Seeded mutations of valid files: bit flips, bytes and length-like integers overwritten with
  * values that break parsers (0, 0xff, 2^31, 2^32, 2^63 ...), truncation, and splicing in
- * chunks of other files. Positions favour the first bytes, where headers and lengths live.
+ * chunks of other files. Positions favour the first and last bytes, where headers, lengths and
+ * zip directories live.
  */
 export type Rng = () => number;
 
@@ -23,8 +24,11 @@ const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
 const INTERESTING: bigint[] = [0n, 1n, 2n, 7n, 8n, 0x7fn, 0x80n, 0xffn, 0x7fffn, 0xffffn, 2n ** 31n - 1n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n];
 
 function position(rng: Rng, length: number): number {
-  // Half the time within the first 512 bytes (headers), else anywhere.
-  return rng() < 0.5 ? int(rng, Math.min(length, 512)) : int(rng, length);
+  // Headers live in the first bytes, zip directories in the last: favour both.
+  const r = rng();
+  if (r < 0.4) return int(rng, Math.min(length, 512));
+  if (r < 0.6) return Math.max(0, length - 1 - int(rng, Math.min(length, 512)));
+  return int(rng, length);
 }
 
 function writeInt(bytes: Uint8Array, at: number, value: bigint, width: number, bigEndian: boolean): void {

@@ -75,6 +75,9 @@ describe('fp4lab CLI on every format', () => {
     expect(again.stderr).toBe(`fp4lab: error: ${npyOut} already exists; pass --force to overwrite it\n`);
     expect(fp4lab('export', corpus('state_dict.pt'), '--tensor', 'transposed', '-o', npyOut, '--force').status).toBe(0);
 
+    // A one-tensor file needs no --tensor.
+    const scalarOut = join(dir, 'scalar.safetensors');
+    expect(fp4lab('export', corpus('scalar.npy'), '-o', scalarOut, '--json').stdout).toMatch(/"tensor": "scalar"/);
     const stOut = join(dir, 'w.safetensors');
     expect(fp4lab('export', corpus('state_dict_legacy.pt'), '--tensor', 'layer.weight', '-o', stOut).status).toBe(0);
     const inspect = fp4lab('inspect', stOut);
@@ -84,6 +87,9 @@ describe('fp4lab CLI on every format', () => {
   it('export names what is wrong: unsupported GGUF types, unknown tensors, other extensions', () => {
     expect(fp4lab('export', ggufPath, '--tensor', 'blk.0.ffn_down.weight', '-o', join(dir, 'x.npy')).stderr).toMatch(/tensor 'blk\.0\.ffn_down\.weight' is GGUF type IQ4_XS, which FP4 Lab cannot decode yet/);
     expect(fp4lab('export', ggufPath, '--tensor', 'nope', '-o', join(dir, 'x.npy')).stderr).toMatch(/tiny\.gguf has no tensor 'nope'; it has: token_embd\.weight, output_norm\.weight, blk\.0\.ffn_down\.weight/);
+    const many = fp4lab('export', ggufPath, '-o', join(dir, 'x.npy'));
+    expect(many.status).toBe(2);
+    expect(many.stderr).toBe("fp4lab: error: tiny.gguf holds 3 tensors; choose one with --tensor ('token_embd.weight', 'output_norm.weight', 'blk.0.ffn_down.weight')\n");
     const r = fp4lab('export', ggufPath, '--tensor', 'nope', '-o', join(dir, 'x.bin'));
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/-o must end in \.npy or \.safetensors/);
