@@ -4,8 +4,8 @@
  * fresh process (tensorFilesProbe.ts) and as the median of RUNS runs:
  *   - open + list every tensor: time and peak RSS (targets: < 300 ms, < 200 MB);
  *   - read one 8192x8192 bf16 tensor through the parser vs a plain sequential read of the same
- *     byte range, side by side; warm (page cache) and, where the page cache can be dropped
- *     (root on Linux), cold from disk.
+ *     byte range, side by side; warm (page cache) and, with FP4LAB_BENCH_COLD=1 where the page
+ *     cache can be dropped (root on Linux), cold from disk.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync, existsSync, rmSync } from 'node:fs';
@@ -150,7 +150,9 @@ try {
   };
   started = performance.now();
   show('warm (page cache)', readBoth(false));
-  if (dropPageCache()) show('cold (page cache dropped before each run)', readBoth(true));
+  // Dropping the page cache slows everything else on the machine, so cold runs are asked for.
+  if (process.env.FP4LAB_BENCH_COLD !== '1') console.log('\n(cold reads from disk: FP4LAB_BENCH_COLD=1 npm run bench:files, as root on Linux; it drops the page cache)');
+  else if (dropPageCache()) show('cold (page cache dropped before each run)', readBoth(true));
   else console.log(`\n(cold reads skipped: ${DROP_CACHES} is not writable here; run as root on Linux to measure them)`);
 } finally {
   cleanup();
