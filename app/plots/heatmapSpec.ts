@@ -25,13 +25,14 @@ export interface FieldHeatmapArgs {
 
 /**
  * Ticks of a log axis or colour bar: integer exponents labelled with the values they stand for;
- * a range shorter than two decades (octaves) also gets the 2 and 5 (the 1.5) in between.
+ * a range with fewer than three of those also gets the 2 and 5 (base 2: the 1.5) in between.
  */
 export function logTicks(lo: number, hi: number, base: 2 | 10): { tickvals: number[]; ticktext: string[] } {
   const first = Math.floor(lo);
   const last = Math.ceil(hi);
   const tickvals: number[] = [];
-  const mantissas = hi - lo >= 2 ? [1] : base === 10 ? [1, 2, 5] : [1, 1.5];
+  const integerTicks = Math.floor(hi + 1e-9) - Math.ceil(lo - 1e-9) + 1;
+  const mantissas = integerTicks >= 3 ? [1] : base === 10 ? [1, 2, 5] : [1, 1.5];
   const step = Math.max(1, Math.ceil((last - first) / 6));
   for (let k = first; k <= last; k += step) {
     for (const m of mantissas) {

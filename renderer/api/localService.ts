@@ -12,15 +12,16 @@ import { Fp4Error } from '../../app/errors';
 import { FP4_FORMATS } from '../../app/quantize/kwargs';
 import { openSampleFile } from '../../app/samples/sampleData';
 import { memoryByteSource } from '../../app/tensors/byteSource';
-import { matrixShapeOf, readTensorAsMatrix } from '../../app/tensors/decode';
-import { isDType, isFloatDType } from '../../app/tensors/dtypes';
+import { readTensorAsMatrix } from '../../app/tensors/decode';
 import type { Matrix } from '../../app/tensors/matrix';
 import { openTensorFile } from '../../app/tensors/openTensorFile';
 import { quantizedFileContents } from '../../app/tensors/quantizedFile';
 import { concatChunks, serializeSafetensors } from '../../app/tensors/safetensors';
-import { elementCount, findTensor, type TensorFile } from '../../app/tensors/tensorFile';
+import { findTensor, type TensorFile } from '../../app/tensors/tensorFile';
+import { summarizeTensor } from '../../app/tensors/tensorSummary';
 import { kwargsErrors } from '../state/kwargsValidation';
 import { toApiError } from './apiError';
+import { browserInflater } from './browserInflater';
 
 /**
  * The app's Api served inside the page: the TypeScript engine (app/) on the reference backend,
@@ -61,18 +62,7 @@ function yieldingBackend(inner: Backend): Backend {
 }
 
 export function summarizeTensorFile(fileId: string, file: TensorFile, size: number, format: FileSummary['format'] = file.format): FileSummary {
-  const tensors: TensorSummary[] = file.tensors.map((t) => {
-    const quantizable = isDType(t.dtype) && isFloatDType(t.dtype) && elementCount(t.shape) > 0;
-    return {
-      name: t.name,
-      dtype: t.dtype,
-      shape: t.shape,
-      bytes: t.byteLength,
-      matrix: quantizable ? matrixShapeOf(t.shape) : null,
-      ...(quantizable ? {} : { note: elementCount(t.shape) === 0 ? 'empty tensor' : `${t.dtype} is not a floating-point type; only float tensors can be quantized` }),
-    };
-  });
-  return { fileId, name: file.name, format, size, tensors };
+  return { fileId, name: file.name, format, size, tensors: file.tensors.map(summarizeTensor) };
 }
 
 /** Non-finite numbers as JSON strings ("Infinity"), which JSON itself cannot hold. */
@@ -109,7 +99,7 @@ export class LocalService implements Api {
   }
 
   async openUpload(name: string, data: Uint8Array): Promise<FileSummary> {
-    const file = await openTensorFile(memoryByteSource(data, name));
+    const file = await openTensorFile(memoryByteSource(data, name), { inflater: browserInflater });
     return this.register(file, data.length);
   }
 

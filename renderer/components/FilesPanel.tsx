@@ -3,7 +3,7 @@ import type { ApiError, FileSummary } from '../../app/api/contract';
 import { formatBytes } from '../../app/plots/numberFormat';
 import { ErrorBanner } from './ErrorBanner';
 
-export const ACCEPTED_FILES = '.safetensors,.npy,.npz,.pt,.pth,.bin,.ckpt,.gguf';
+export const ACCEPTED_FILES = '.safetensors,.npy,.npz,.pt,.pth,.bin,.ckpt,.gguf,.csv,.tsv,.txt';
 
 export interface FilesPanelProps {
   readonly files: readonly FileSummary[];

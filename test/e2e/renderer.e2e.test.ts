@@ -210,13 +210,37 @@ describe('renderer (web build, in-page engine)', () => {
     await shot('03-corpus-file-analysed.png');
   });
 
+  it('opens files dropped anywhere on the window, and says why a broken one cannot be opened', async () => {
+    const drop = async (name: string) => {
+      const bytes = [...readFileSync(join(corpusDir(), name))];
+      const dataTransfer = await page.evaluateHandle(
+        ([fileName, data]) => {
+          const dt = new DataTransfer();
+          dt.items.add(new File([new Uint8Array(data)], fileName));
+          return dt;
+        },
+        [name, bytes] as const,
+      );
+      const zone = page.getByTestId('drop-zone');
+      await zone.dispatchEvent('dragenter', { dataTransfer });
+      await zone.dispatchEvent('drop', { dataTransfer });
+    };
+    await drop('pair_compressed.npz');
+    await expect.poll(() => page.getByRole('list', { name: 'Open files' }).textContent(), { timeout: 20_000 }).toContain('pair_compressed.npz');
+    await expect.poll(() => page.getByTestId('tensor-list').locator('[data-tensor]').count()).toBe(2);
+    await drop('bad_json.safetensors');
+    await expect.poll(() => page.getByTestId('open-error').textContent(), { timeout: 20_000 }).toContain('bad_json.safetensors');
+    await shot('04-drop-and-open-error.png');
+    await page.getByRole('button', { name: 'Dismiss error' }).click();
+  });
+
   it('flags a wrong kwarg next to the control that caused it', async () => {
     await page.getByLabel('fp4_format', { exact: true }).selectOption('mxfp4');
     const err = page.getByTestId('error-a-scale_rule');
     await expect.poll(() => err.textContent()).toContain('mxfp4');
     expect(await page.getByLabel('A scale_rule').getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByTestId('run').isDisabled()).toBe(true);
-    await shot('04-kwarg-error.png');
+    await shot('05-kwarg-error.png');
     await page.getByLabel('A scale_rule').selectOption('always_6');
     await page.getByLabel('B scale_rule').selectOption('always_4');
     await expect.poll(() => err.count()).toBe(0);
@@ -237,7 +261,7 @@ describe('renderer (web build, in-page engine)', () => {
     const before = await analysisId();
     await page.getByTestId('run').click();
     await page.getByTestId('progress').waitFor({ timeout: 20_000 });
-    await shot('05-long-run-progress.png');
+    await shot('06-long-run-progress.png');
     await page.getByTestId('cancel').click();
     await expect.poll(() => page.getByTestId('job-outcome').getAttribute('data-outcome'), { timeout: 30_000 }).toBe('cancelled');
     expect(await analysisId()).toBe(before);
@@ -251,21 +275,25 @@ describe('renderer (web build, in-page engine)', () => {
     expect(json.schema).toBe('fp4lab.analysis/1');
     expect(json.id).toBe(await analysisId());
     expect(json.a.metrics.mse).toBe((await shownMetrics('a')).mse);
+    // What the in-page engine cannot make is said in a sentence next to the menu, not thrown.
+    await page.getByTestId('export').click();
+    await page.getByRole('menuitem', { name: 'Report (HTML)' }).click();
+    await expect.poll(() => page.getByTestId('export-status').textContent()).toContain('cannot export HTML');
   });
 
   it('shows histograms, the rule comparison and the output error map', async () => {
     await page.getByRole('tab', { name: 'Histograms' }).click();
     await expect.poll(() => page.getByTestId('histograms').locator('svg.main-svg').count(), { timeout: 20_000 }).toBeGreaterThan(2);
-    await shot('06-histograms.png');
+    await shot('07-histograms.png');
     await page.getByRole('tab', { name: 'Scale rules' }).click();
     const rc = page.getByTestId('rule-comparison');
     await expectPlotted(rc);
     // 5 NVFP4 rules and MXFP4's two, for A and for B.
     expect(await rc.locator('tr[data-variant]').count()).toBe(14);
-    await shot('07-rule-comparison.png');
+    await shot('08-rule-comparison.png');
     await page.getByRole('tab', { name: 'Output' }).click();
     await expectPlotted(page.getByTestId('heatmap-output'));
-    await shot('08-output-error.png');
+    await shot('09-output-error.png');
   });
 
   it('switches to the dark theme', async () => {
@@ -276,7 +304,23 @@ describe('renderer (web build, in-page engine)', () => {
     // plotly repaints with the dark paper colour
     await expect.poll(() => page.getByTestId('heatmap-scales').locator('svg.main-svg').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(22, 27, 34)');
     await page.waitForTimeout(300);
-    await shot('09-dark-theme.png');
+    await shot('10-dark-theme.png');
     expect(errors).toEqual([]);
+  });
+
+  it('ran under the strict CSP: an injected inline script does not run', async () => {
+    // Last, because the refused script is itself reported on the console.
+    const outcome = await page.evaluate(
+      () =>
+        new Promise<{ ran: boolean; directive: string }>((resolve) => {
+          let directive = '';
+          document.addEventListener('securitypolicyviolation', (e) => (directive = e.effectiveDirective), { once: true });
+          const script = document.createElement('script');
+          script.textContent = 'window.__fp4labInlineRan = true';
+          document.body.append(script);
+          setTimeout(() => resolve({ ran: Boolean((window as unknown as { __fp4labInlineRan?: boolean }).__fp4labInlineRan), directive }), 50);
+        }),
+    );
+    expect(outcome).toEqual({ ran: false, directive: 'script-src-elem' });
   });
 });
