@@ -1,4 +1,4 @@
-import type { AnalyzeRequest, Api, ExportFormat, ExportPayload, FileSummary, HeatmapQuery, JobEvent, MatrixPreviewQuery, SideSelection, TensorSummary } from '../../app/api/contract';
+import type { AnalyzeRequest, Api, ExportFormat, ExportPayload, FileSummary, HeatmapQuery, JobEvent, MatrixPreviewQuery, SideSelection } from '../../app/api/contract';
 import type { BlockDetail } from '../../app/analysis/blockDetail';
 import { heatmapOf } from '../../app/analysis/heatmaps';
 import { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisResult, type Heatmap } from '../../app/analysis/model';
