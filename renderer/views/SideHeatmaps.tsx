@@ -55,26 +55,29 @@ export function SideHeatmaps(props: SideHeatmapsProps) {
   }, [grid]);
   useEffect(() => () => clearTimeout(pendingClick.current ?? undefined), []);
   const shown = pinned ?? hovered;
+  const { row: shownRow = -1, blockCol: shownCol = -1 } = shown ?? {};
   const highlight = useMemo(() => {
-    if (!shown || !analysis) return null;
+    if (shownRow < 0 || !analysis) return null;
     const { blockSize, tileRows } = analysis.blocks;
-    const r0 = shown.row - (shown.row % tileRows);
-    return { x0: shown.blockCol * blockSize, x1: Math.min(analysis.shape[1], (shown.blockCol + 1) * blockSize), y0: r0, y1: Math.min(analysis.shape[0], r0 + tileRows) };
-  }, [shown, analysis]);
+    const r0 = shownRow - (shownRow % tileRows);
+    return { x0: shownCol * blockSize, x1: Math.min(analysis.shape[1], (shownCol + 1) * blockSize), y0: r0, y1: Math.min(analysis.shape[0], r0 + tileRows) };
+  }, [shownRow, shownCol, analysis]);
   if (!analysis) return <p className="muted">This analysis has no side {side.toUpperCase()}.</p>;
   const { blockSize, tileRows } = analysis.blocks;
 
   const onHoverCell = (c: HoveredCell | null) => {
     if (!c) return; // keep the last block on screen so it can be read
     const b = blockOfCell(c.cell, blockSize, tileRows);
-    if (b) setHovered({ side, ...b });
+    // Same block, same object: nothing re-renders (a redraw in the middle of a double-click
+    // would swallow it).
+    if (b) setHovered((h) => (h && h.side === side && h.row === b.row && h.blockCol === b.blockCol ? h : { side, ...b }));
   };
   const onClickCell = (c: HoveredCell) => {
     clearTimeout(pendingClick.current ?? undefined);
     pendingClick.current = setTimeout(() => {
       const b = blockOfCell(c.cell, blockSize, tileRows);
       if (b) {
-        setPinned({ side, ...b });
+        setPinned((p) => (p && p.side === side && p.row === b.row && p.blockCol === b.blockCol ? p : { side, ...b }));
         return;
       }
       const [rows, cols] = analysis.shape;

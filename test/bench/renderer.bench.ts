@@ -21,6 +21,7 @@ import { SeededRandom } from '../../app/samples/seededRandom';
 import { concatChunks, serializeSafetensors } from '../../app/tensors/safetensors';
 import { REPO_ROOT } from '../helpers/paths';
 import { launchChromium } from '../e2e/support/browser';
+import { productionEnv } from '../e2e/support/buildRenderer';
 import { startWebMode } from '../e2e/support/webMode';
 
 const argv = process.argv.slice(2);
@@ -70,7 +71,7 @@ async function timeOneRun(page: Page): Promise<Timing> {
 }
 
 async function main(): Promise<void> {
-  const build = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const build = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], { cwd: REPO_ROOT, encoding: 'utf8', env: productionEnv() });
   if (build.status !== 0) throw new Error(`vite build failed:\n${build.stderr}`);
   const dir = mkdtempSync(join(tmpdir(), 'fp4lab-bench-'));
   const browser = await launchChromium();

@@ -17,7 +17,12 @@ export function launchChromium(): Promise<Browser> {
 export function watchPageErrors(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    // An Api call the service refuses (a 4xx the UI turns into a sentence) is logged by the
+    // browser itself; it is expected, not a fault of the page.
+    const refusedApiCall = /^Failed to load resource: the server responded with a status of 4\d\d/.test(m.text()) && /\/api\//.test(m.location().url);
+    if (m.type() === 'error' && !refusedApiCall) errors.push(`console: ${m.text()}`);
+    // React announces its development build; a production bundle never does.
+    if (m.text().includes('React DevTools')) errors.push('console: the page runs a development build of React');
   });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('requestfailed', (r) => {
