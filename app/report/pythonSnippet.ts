@@ -96,7 +96,7 @@ function sideCode(s: SideAnalysis, name: 'a' | 'b'): string[] {
   lines.push(`${name}_e2m1, ${name}_sf, ${name}_normconst = quantize_to_fp4(`, `    ${name},`, ...kwargsBlock(s.kwargs, name), ')');
   lines.push(
     `# What was quantized (transpose, then the Hadamard rotation, as the library applies them), and its error:`,
-    `${name}_x = ${name}.T if ${pyBool(s.kwargs.transpose)} else ${name}`,
+    `${name}_x = ${name}${s.kwargs.transpose ? '.T' : ''}`,
   );
   const had = hadamardExpression(s.kwargs.had, name);
   if (had) lines.push(`${name}_had = ${had}`, `${name}_x = (${name}_x.reshape(-1, ${name}_had.shape[0]) @ ${name}_had).reshape_as(${name}_x)`);
@@ -122,7 +122,8 @@ export function pythonSnippet(result: AnalysisResult): string {
     '# the release with quantize_to_fp4(x, ...) -> (e2m1, sf, normconst) and',
     '# fp4_matmul(a_e2m1=..., a_sf=..., a_normconst=..., ...). Its PyTorch backend runs on CPU and is the',
     `# oracle FP4 Lab's engine reproduces byte for byte. FP4 Lab computed this on the '${result.backend}' backend.`,
-    ...[...imports].sort(),
+    'import torch',
+    ...[...imports].filter((i) => i !== 'import torch').sort(),
     `from fouroversix import ${names.join(', ')}`,
     'from fouroversix.quantize.reference import dequantize_from_fp4',
     '',

@@ -6,13 +6,13 @@ import { EXPORT_MIME_TYPES, exportAnalysis, exportFileName } from '../../app/rep
 import { printReportToPdf } from './pdf';
 import { readPlotlySource } from './plotlyBundle';
 
-/** "FP4 Lab 0.1.0", from package.json (shown in reports and JSON exports). */
+/** "FP4 Lab 0.1.0", from package.json (shown in reports and JSON exports); "FP4 Lab" if it cannot be read. */
 export const GENERATOR = (() => {
   try {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
     return `FP4 Lab ${pkg.version ?? ''}`.trim();
   } catch {
-    return 'FP4 Lab';
+    return 'FP4 Lab'; // e.g. bundled, where the sources' relative path does not exist
   }
 })();
 

@@ -4,9 +4,16 @@ import { Fp4Error } from '../../app/errors';
 
 let cached: Promise<string> | undefined;
 
-/** Where plotly.js's self-contained bundle is (resolved like an import, so it works in a packaged app too). */
+/**
+ * Where plotly.js's self-contained bundle is, resolved like an import so it is found in a
+ * checkout and in a packaged app alike (when bundled to CommonJS, import.meta.url is empty and
+ * the bundle's own require resolves it).
+ */
 export function plotlyBundlePath(): string {
-  return createRequire(import.meta.url).resolve('plotly.js-dist-min/plotly.min.js');
+  const id = 'plotly.js-dist-min/plotly.min.js';
+  const here = typeof import.meta.url === 'string' && import.meta.url ? import.meta.url : undefined;
+  if (here) return createRequire(here).resolve(id);
+  return require.resolve(id);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { readTensorAsMatrix } from '../../app/tensors/decode';
 import { quantizedTensorNames } from '../../app/tensors/quantizedFile';
 import { findTensor } from '../../app/tensors/tensorFile';
 import { openTensorFileAtPath } from '../../main/io/openTensorFileAtPath';
+import { runFp4lab, type CliRun } from '../helpers/cli';
 import { REPO_ROOT } from '../helpers/paths';
 import { parseCsv } from '../unit/reportFixtures';
 import { SMALL_CHECKPOINT, testSeed, writeCheckpoint } from '../unit/sweepFixtures';
@@ -22,10 +23,7 @@ const dir = mkdtempSync(join(tmpdir(), 'fp4lab-report-cli-'));
 const model = join(dir, 'model.safetensors');
 const out = (name: string): string => join(dir, name);
 
-function fp4lab(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const fp4lab = (...args: string[]): CliRun => runFp4lab(args, { cwd: dir });
 
 beforeAll(() => writeCheckpoint(model, SMALL_CHECKPOINT, seed));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

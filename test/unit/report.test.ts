@@ -188,6 +188,7 @@ describe('Copy as Python', () => {
     expect(py).toContain('raise NotImplementedError');
     expect(py).toContain('had=torch.tensor([[1,1],[1,-1]], dtype=a.dtype),');
     expect(py).toContain('transpose=True,');
+    expect(py).toContain('a_x = a.T\n');
   });
 });
 
