@@ -52,7 +52,7 @@ export function plotNumber(v: number, digits = 5): number | null {
 
 function baseLayout(title: string, extra: PlotLayout = {}): PlotLayout {
   return {
-    title: { text: title, font: { size: 14 }, x: 0, xanchor: 'left' },
+    title: { text: title, font: { size: 14 }, x: 0, xref: 'paper', xanchor: 'left' },
     font: FONT,
     margin: { l: 64, r: 24, t: 40, b: 52 },
     paper_bgcolor: '#ffffff',

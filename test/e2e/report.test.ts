@@ -13,6 +13,7 @@ import type { SweepResult } from '../../app/sweep/model';
 import { planSweep } from '../../app/sweep/planSweep';
 import { runSweep } from '../../app/sweep/runSweep';
 import { openTensorFileAtPath } from '../../main/io/openTensorFileAtPath';
+import { exportAnalysisPayload } from '../../main/report/exports';
 import { printReportToPdf } from '../../main/report/pdf';
 import { readPlotlySource } from '../../main/report/plotlyBundle';
 import { renderReportPlotsToPng } from '../../main/report/png';
@@ -115,6 +116,26 @@ describe('analysis report in Chromium', () => {
     const images = await renderReportPlotsToPng(analysisHtml, { width: 500, height: 300 });
     expect(images.map((i) => i.id)).toEqual(analysisPlots(ws.result).map((p) => p.id));
     for (const img of images) expect(pngSize(img.png)).toEqual({ width: 1000, height: 600 }); // scale 2
+  });
+});
+
+describe('exportAnalysisPayload (the service\u2019s exportAnalysis)', () => {
+  it('prints PDF with the host\u2019s printer when given one (Electron), else with Chromium', async () => {
+    let printed = '';
+    const viaHost = await exportAnalysisPayload(ws, 'pdf', {
+      printPdf: async (html) => {
+        printed = html;
+        return new TextEncoder().encode('%PDF-from-host');
+      },
+    });
+    expect(new TextDecoder().decode(viaHost.data)).toBe('%PDF-from-host');
+    expect(printed).toContain('<meta http-equiv="Content-Security-Policy"');
+    expect(printed).toContain(await readPlotlySource());
+    expect(viaHost).toMatchObject({ mimeType: 'application/pdf', fileName: expect.stringMatching(/-fp4lab\.pdf$/) });
+    const viaChromium = await exportAnalysisPayload(ws, 'pdf');
+    expect(Buffer.from(viaChromium.data.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
+    const html = await exportAnalysisPayload(ws, 'html');
+    expect(new TextDecoder().decode(html.data)).toContain('id="fp4lab-plots"');
   });
 });
 
