@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { isFp4Error } from '../app/errors';
 import { registerAnalyzeCommand } from './cli/analyzeCommand';
 import { registerDequantizeCommand } from './cli/dequantizeCommand';
+import { registerExportCommand } from './cli/exportCommand';
 import { registerInspectCommand } from './cli/inspectCommand';
 import { registerMatmulCommand } from './cli/matmulCommand';
 import { registerQuantizeCommand } from './cli/quantizeCommand';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerQuantizeCommand(program);
   registerDequantizeCommand(program);
   registerMatmulCommand(program);
+  registerExportCommand(program);
   registerAnalyzeCommand(program);
   registerSweepCommand(program);
   return program;
