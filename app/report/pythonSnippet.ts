@@ -25,6 +25,7 @@ function pyBool(v: boolean): string {
 }
 
 function extensionOf(file: string): string {
+  if (/\.safetensors\.index\.json$/i.test(file)) return 'safetensors-index';
   const m = /\.([A-Za-z0-9]+)$/.exec(file);
   return m ? m[1].toLowerCase() : '';
 }
@@ -35,6 +36,11 @@ function loadExpression(p: TensorProvenance): { code: string; imports: string[] 
   switch (ext) {
     case 'safetensors':
       return { code: `load_file(${py(p.file)})[${py(p.tensor)}]`, imports: ['from safetensors.torch import load_file'] };
+    case 'safetensors-index': // a sharded checkpoint: the index names the shard of each tensor
+      return {
+        code: `load_file(os.path.join(os.path.dirname(${py(p.file)}), json.load(open(${py(p.file)}))["weight_map"][${py(p.tensor)}]))[${py(p.tensor)}]`,
+        imports: ['from safetensors.torch import load_file', 'import json', 'import os'],
+      };
     case 'npy':
       return { code: `torch.from_numpy(numpy.load(${py(p.file)}))`, imports: ['import numpy'] };
     case 'npz':

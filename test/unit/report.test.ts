@@ -173,9 +173,12 @@ describe('Copy as Python', () => {
   it('is valid Python, also for names that need escaping and files it cannot open', async () => {
     const w = await smallAnalysis({ seed, aName: 'x"\\\'\n.weight', aKwargs: { transpose: true, had: [[1, 1], [1, -1]] }, withB: false });
     const exotic = { ...w.result, a: { ...w.result.a, provenance: { ...w.result.a.provenance, file: 'weights.gguf' } } } as AnalysisResult;
+    const sharded = { ...w.result, a: { ...w.result.a, provenance: { ...w.result.a.provenance, file: 'ckpt/model.safetensors.index.json' } } } as AnalysisResult;
+    expect(pythonSnippet(sharded)).toContain('["weight_map"][');
     for (const [name, text] of [
       ['full', pythonSnippet(ws.result)],
       ['exotic', pythonSnippet(exotic)],
+      ['sharded', pythonSnippet(sharded)],
     ]) {
       const path = join(dir, `${name}.py`);
       writeFileSync(path, text);
