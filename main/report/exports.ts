@@ -3,6 +3,9 @@ import type { ExportFormat, ExportPayload } from '../../app/api/contract';
 import type { AnalysisWorkspace } from '../../app/analysis/workspace';
 import { renderAnalysisReport } from '../../app/report/analysisReport';
 import { EXPORT_MIME_TYPES, exportAnalysis, exportFileName } from '../../app/report/exportAnalysis';
+import { exportSweep, sweepExportFileName, type SweepExportFormat } from '../../app/report/exportSweep';
+import { renderSweepReport } from '../../app/report/sweepReport';
+import type { SweepResult } from '../../app/sweep/model';
 import { printReportToPdf } from './pdf';
 import { readPlotlySource } from './plotlyBundle';
 
@@ -38,4 +41,15 @@ export async function exportAnalysisPayload(workspace: AnalysisWorkspace, format
   }
   const plotlySource = format === 'html' ? await readPlotlySource() : undefined;
   return exportAnalysis(workspace, format, { plotlySource, generator: GENERATOR });
+}
+
+/** Every export of a sweep (the Sweep view's export menu): html, pdf, json, csv. */
+export async function exportSweepPayload(result: SweepResult, format: SweepExportFormat, host: ExportHost = {}): Promise<ExportPayload> {
+  if (format === 'pdf') {
+    const html = renderSweepReport(result, { plotlySource: await readPlotlySource(), generator: GENERATOR });
+    const data = await (host.printPdf ?? printReportToPdf)(html);
+    return { fileName: sweepExportFileName(result, 'pdf'), mimeType: EXPORT_MIME_TYPES.pdf, data };
+  }
+  const plotlySource = format === 'html' ? await readPlotlySource() : undefined;
+  return exportSweep(result, format, { plotlySource, generator: GENERATOR });
 }

@@ -13,7 +13,7 @@ import type { SweepResult } from '../../app/sweep/model';
 import { planSweep } from '../../app/sweep/planSweep';
 import { runSweep } from '../../app/sweep/runSweep';
 import { openTensorFileAtPath } from '../../main/io/openTensorFileAtPath';
-import { exportAnalysisPayload } from '../../main/report/exports';
+import { exportAnalysisPayload, exportSweepPayload } from '../../main/report/exports';
 import { printReportToPdf } from '../../main/report/pdf';
 import { readPlotlySource } from '../../main/report/plotlyBundle';
 import { renderReportPlotsToPng } from '../../main/report/png';
@@ -119,7 +119,7 @@ describe('analysis report in Chromium', () => {
   });
 });
 
-describe('exportAnalysisPayload (the service\u2019s exportAnalysis)', () => {
+describe('exportAnalysisPayload / exportSweepPayload (what the service returns)', () => {
   it('prints PDF with the host\u2019s printer when given one (Electron), else with Chromium', async () => {
     let printed = '';
     const viaHost = await exportAnalysisPayload(ws, 'pdf', {
@@ -136,6 +136,9 @@ describe('exportAnalysisPayload (the service\u2019s exportAnalysis)', () => {
     expect(Buffer.from(viaChromium.data.subarray(0, 5)).toString('latin1')).toBe('%PDF-');
     const html = await exportAnalysisPayload(ws, 'html');
     expect(new TextDecoder().decode(html.data)).toContain('id="fp4lab-plots"');
+    const sweepPdf = await exportSweepPayload(sweep, 'pdf', { printPdf: async (h) => new TextEncoder().encode(h.includes('id="plot-sweep-mse"') ? '%PDF-sweep' : 'wrong') });
+    expect(sweepPdf).toMatchObject({ fileName: 'model.safetensors-sweep.pdf', mimeType: 'application/pdf' });
+    expect(new TextDecoder().decode(sweepPdf.data)).toBe('%PDF-sweep');
   });
 });
 

@@ -10,6 +10,7 @@ import { isFp4Error } from '../../app/errors';
 import { renderAnalysisReport } from '../../app/report/analysisReport';
 import { analysisToCsv, ANALYSIS_CSV_HEADER, sweepToCsv, SWEEP_CSV_HEADER } from '../../app/report/csvExport';
 import { exportAnalysis } from '../../app/report/exportAnalysis';
+import { exportSweep } from '../../app/report/exportSweep';
 import { escapeHtml, inlineScriptSource } from '../../app/report/htmlText';
 import { analysisToJson, parseAnalysisJson, parseSweepJson, sweepToJson } from '../../app/report/jsonExport';
 import { parseWithNonFinite, stringifyWithNonFinite } from '../../app/report/nonFiniteJson';
@@ -340,6 +341,16 @@ describe('exportAnalysis (what the service returns)', () => {
     })();
     expect(isFp4Error(pdf) && pdf.code).toBe('UNSUPPORTED');
     expect(() => exportAnalysis(ws, 'html')).toThrow(/plotly/);
+  });
+});
+
+describe('exportSweep', () => {
+  it('gives the sweep as html, json and csv with file names from the checkpoint; PDF is the host\u2019s', () => {
+    expect(exportSweep(sweep, 'csv')).toMatchObject({ fileName: 'model.safetensors-sweep.csv', mimeType: 'text/csv; charset=utf-8' });
+    expect(new TextDecoder().decode(exportSweep(sweep, 'csv').data)).toBe(sweepToCsv(sweep));
+    expect(new TextDecoder().decode(exportSweep(sweep, 'json').data)).toBe(sweepToJson(sweep));
+    expect(new TextDecoder().decode(exportSweep(sweep, 'html', { plotlySource: plotly }).data)).toContain('id="plot-sweep-mse"');
+    expect(() => exportSweep(sweep, 'pdf')).toThrow(/printed by the host/);
   });
 });
 
