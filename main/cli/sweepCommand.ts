@@ -75,7 +75,7 @@ export function registerSweepCommand(program: Command): void {
     .option('--pdf <file>', 'print the report to PDF (needs Chromium)')
     .option('--json <file>', 'write the sweep result as JSON')
     .option('--csv <file>', 'write the per-layer table as CSV')
-    .option('--journal <file>', 'partial-result file (JSON lines, one per finished tensor) to resume from (default: <first output>.partial.jsonl)')
+    .option('--journal <file>', 'partial-result file (JSON lines, one per finished tensor) to resume from; kept after the sweep (default: <first output>.partial.jsonl, deleted once the outputs are written)')
     .option('--restart', 'discard an existing partial-result file instead of resuming it', false)
     .option('--force', 'overwrite output files that exist', false)
     .option('--quiet', 'no progress and no summary', false)
@@ -154,8 +154,9 @@ export function registerSweepCommand(program: Command): void {
       if (outputs.json) written.push([outputs.json, await writeOutput(outputs.json, sweepToJson(result, GENERATOR), force)]);
       if (outputs.csv) written.push([outputs.csv, await writeOutput(outputs.csv, sweepToCsv(result), force)]);
       if (outputs.pdf) written.push([outputs.pdf, await writeOutput(outputs.pdf, await printReportToPdf(html), force)]);
-      // Everything is in the outputs now; the partial-result file has done its job.
-      if (journal && firstOutput) await journal.discard();
+      // Everything is in the outputs now: a partial-result file we named ourselves has done its
+      // job. One the user named (--journal) stays; rerunning with it redoes only the outputs.
+      if (journal && opts.journal === undefined) await journal.discard();
       if (!quiet) for (const [path, size] of written) process.stdout.write(`wrote ${path} (${formatBytes(size)})\n`);
     });
 }

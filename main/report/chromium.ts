@@ -53,7 +53,7 @@ async function launch(what: string): Promise<Browser> {
   }
 }
 
-export interface ReportPageOptions {
+export interface BrowserPageOptions {
   /** CSS pixels; the report lays itself out for this width (plots are drawn at it). */
   readonly width: number;
   readonly height?: number;
@@ -67,7 +67,7 @@ export interface ReportPageOptions {
  * Open a report in a fresh headless Chromium, wait until its plots are drawn, run `job`, close.
  * Every request other than the page itself is refused: a report needs none.
  */
-export async function withReportPage<T>(html: string, what: string, options: ReportPageOptions, job: (page: Page) => Promise<T>): Promise<T> {
+export async function withReportPage<T>(html: string, what: string, options: BrowserPageOptions, job: (page: Page) => Promise<T>): Promise<T> {
   const browser = await launch(what);
   try {
     const page = await browser.newPage({ viewport: { width: options.width, height: options.height ?? 1000 }, deviceScaleFactor: 1 });

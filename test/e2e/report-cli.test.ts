@@ -144,6 +144,20 @@ describe('fp4lab sweep', () => {
     expect(existsSync(out('s.html.partial.jsonl'))).toBe(false);
   });
 
+  it('keeps a partial-result file named with --journal; rerunning with it only rewrites the outputs', () => {
+    const journal = out('kept.jsonl');
+    const first = fp4lab('sweep', model, '--rules', 'mse', '--journal', journal, '--json', out('k1.json'));
+    expect(first.status, first.stderr).toBe(0);
+    expect(readFileSync(journal, 'utf8').trimEnd().split('\n')).toHaveLength(1 + 6);
+    const again = fp4lab('sweep', model, '--rules', 'mse', '--journal', journal, '--json', out('k2.json'));
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stderr).toContain('6 of 6 tensors already done');
+    expect(parseSweepJson(readFileSync(out('k2.json'), 'utf8')).tensors).toEqual(parseSweepJson(readFileSync(out('k1.json'), 'utf8')).tensors);
+    const other = fp4lab('sweep', model, '--rules', 'always_6', '--journal', journal, '--json', out('k3.json'));
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/kept\.jsonl holds a sweep with a different formats\/rules; .* --restart/);
+  });
+
   it('exit 2 when nothing matches or the rules make no variant; 1 when an output exists', () => {
     const none = fp4lab('sweep', model, '--tensors', 'decoder.*', '--json', out('n.json'));
     expect(none.status).toBe(2);
