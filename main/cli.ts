@@ -1,14 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { isFp4Error } from '../app/errors';
+import { registerAnalyzeCommand } from './cli/analyzeCommand';
 import { registerDequantizeCommand } from './cli/dequantizeCommand';
 import { registerExportCommand } from './cli/exportCommand';
 import { registerInspectCommand } from './cli/inspectCommand';
 import { registerMatmulCommand } from './cli/matmulCommand';
 import { registerQuantizeCommand } from './cli/quantizeCommand';
+import { registerSweepCommand } from './cli/sweepCommand';
 
 /**
  * `fp4lab`: the engine from the command line. Exit codes: 0 success, 2 usage errors (bad flags
- * or argument values), 1 failures (unreadable files, bad data). Errors are one line on stderr.
+ * or argument values), 1 failures (unreadable files, bad data), 130 cancelled (Ctrl-C). Errors
+ * are one line on stderr.
  */
 export function buildProgram(): Command {
   const program = new Command('fp4lab')
@@ -21,6 +24,8 @@ export function buildProgram(): Command {
   registerDequantizeCommand(program);
   registerMatmulCommand(program);
   registerExportCommand(program);
+  registerAnalyzeCommand(program);
+  registerSweepCommand(program);
   return program;
 }
 
@@ -34,6 +39,10 @@ export async function runCli(argv: string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version exit through here with code 0; commander already printed the message.
       return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isFp4Error(e) && e.code === 'CANCELLED') {
+      process.stderr.write(`fp4lab: ${e.message}\n`);
+      return 130;
     }
     if (isFp4Error(e)) {
       process.stderr.write(`fp4lab: error: ${e.message}\n`);
