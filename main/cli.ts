@@ -29,7 +29,16 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** `fp4lab inspect big.gguf | head`: a closed pipe ends the command quietly, as Unix tools do. */
+function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 export async function runCli(argv: string[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   const program = buildProgram();
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
