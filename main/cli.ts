@@ -4,6 +4,7 @@ import { registerDequantizeCommand } from './cli/dequantizeCommand';
 import { registerInspectCommand } from './cli/inspectCommand';
 import { registerMatmulCommand } from './cli/matmulCommand';
 import { registerQuantizeCommand } from './cli/quantizeCommand';
+import { registerServeCommand } from './cli/serveCommand';
 
 /**
  * `fp4lab`: the engine from the command line. Exit codes: 0 success, 2 usage errors (bad flags
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerQuantizeCommand(program);
   registerDequantizeCommand(program);
   registerMatmulCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
