@@ -6,6 +6,8 @@ export interface WebAppOptions extends Omit<ServerOptions, 'service'> {
   /** Files to open at start (paths from the command line: the only paths web mode accepts). */
   readonly files?: readonly string[];
   readonly maxUploadBytes?: number;
+  /** Where the uploads folder is made (default: the OS temp dir). */
+  readonly tempRoot?: string;
 }
 
 export interface WebApp {
@@ -16,7 +18,7 @@ export interface WebApp {
 
 /** The service with its compute host in a child process, behind the HTTP server. */
 export async function startWebApp(options: WebAppOptions = {}): Promise<WebApp> {
-  const service = new Fp4Service({ launcher: forkHostLauncher(), maxUploadBytes: options.maxUploadBytes });
+  const service = new Fp4Service({ launcher: forkHostLauncher(), maxUploadBytes: options.maxUploadBytes, tempRoot: options.tempRoot });
   try {
     await service.start();
     for (const path of options.files ?? []) await service.openPath(path);

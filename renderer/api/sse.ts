@@ -34,10 +34,16 @@ export async function readSseStream(body: ReadableStream<Uint8Array>, onMessage:
   };
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
+    if (done) {
+      // A held-back final '\r' ends its line; anything else unterminated is dropped, as the spec says.
+      if (buffer.endsWith('\r')) line(buffer.slice(0, -1));
+      break;
+    }
     buffer += decoder.decode(value, { stream: true });
     let nl: number;
     while ((nl = buffer.search(/\r\n|\r|\n/)) !== -1) {
+      // A chunk ending in '\r' may be half of '\r\n': wait for the next one to tell.
+      if (nl === buffer.length - 1 && buffer[nl] === '\r') break;
       const sep = buffer.startsWith('\r\n', nl) ? 2 : 1;
       line(buffer.slice(0, nl));
       buffer = buffer.slice(nl + sep);
