@@ -92,13 +92,14 @@ export function unwrapResult<T>(result: ApiResult<T>): T {
 
 // ---------------------------------------------------------------------------------------------
 // Wire JSON: JSON whose numbers may be non-finite (metrics such as SNR are Infinity for an exact
-// match). Those are written as {"$nf": "Infinity" | "-Infinity" | "NaN"}; no model field uses
-// that key, so decoding is unambiguous.
+// match) or negative zero (an FP4 code's sign bit, which JSON would drop). Those are written as
+// {"$nf": "Infinity" | "-Infinity" | "NaN" | "-0"}; no model field uses that key, so decoding is
+// unambiguous and HTTP carries exactly what IPC's structured clone does.
 
 const NON_FINITE_KEY = '$nf';
 
 function encodeNonFinite(_key: string, value: unknown): unknown {
-  if (typeof value === 'number' && !Number.isFinite(value)) return { [NON_FINITE_KEY]: String(value) };
+  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return { [NON_FINITE_KEY]: Object.is(value, -0) ? '-0' : String(value) };
   return value;
 }
 
@@ -110,6 +111,7 @@ function decodeNonFinite(_key: string, value: unknown): unknown {
       if (text === 'Infinity') return Infinity;
       if (text === '-Infinity') return -Infinity;
       if (text === 'NaN') return NaN;
+      if (text === '-0') return -0;
     }
   }
   return value;

@@ -16,8 +16,8 @@ function concat(chunks: Uint8Array[]): ArrayBuffer {
 }
 
 describe('wire JSON', () => {
-  it('keeps non-finite numbers that plain JSON would turn into null', () => {
-    const value = { snr: Infinity, low: -Infinity, nan: NaN, list: [1, NaN, -0.5], nested: { x: Infinity, label: 'Infinity' } };
+  it('keeps the numbers plain JSON loses: non-finite ones (null) and negative zero (0)', () => {
+    const value = { snr: Infinity, low: -Infinity, nan: NaN, list: [1, NaN, -0.5, -0, 0], nested: { x: Infinity, label: 'Infinity' } };
     const text = encodeWireJson(value);
     expect(JSON.parse(text).snr).not.toBeNull();
     const back = decodeWireJson(text) as typeof value;
@@ -25,6 +25,8 @@ describe('wire JSON', () => {
     expect(back.low).toBe(-Infinity);
     expect(back.nan).toBeNaN();
     expect(back.list[1]).toBeNaN();
+    expect(Object.is(back.list[3], -0)).toBe(true);
+    expect(Object.is(back.list[4], 0)).toBe(true);
     expect(back.nested).toEqual({ x: Infinity, label: 'Infinity' });
   });
 });
