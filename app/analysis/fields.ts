@@ -1,7 +1,6 @@
 import type { QuantizeResult } from '../quantize/types';
 import { FORMAT_PARAMS } from '../quantize/formatParams';
-import type { Matrix } from '../tensors/matrix';
-import type { FieldSource } from './pooling';
+import type { FieldSource, PairView, RawField } from './pooling';
 
 /**
  * The maps the views show. Element fields have the quantized matrix's logical shape; block
@@ -28,27 +27,38 @@ export function relativeErrorFloor(amax: number): number {
   return amax > 0 ? amax * 2 ** -20 : 1;
 }
 
-/**
- * A field over the logical rows x cols corner of a row-major matrix with `stride` columns
- * (the quantizer works on padded matrices; the views show the logical part).
- */
-export function stridedField(data: Float32Array, stride: number, rows: number, cols: number): FieldSource {
-  if (stride === cols) return { rows, cols, at: (i) => data[i] };
-  return { rows, cols, at: (i) => data[Math.floor(i / cols) * stride + (i % cols)] };
-}
+/** Element fields and output fields are both pair views, of (input, dequantized) and (reference, out). */
+export const ELEMENT_FIELD_VIEW: Readonly<Record<ElementField, PairView>> = {
+  input: 'reference',
+  dequantized: 'approximation',
+  signed_error: 'signed',
+  abs_error: 'abs',
+  rel_error: 'rel',
+};
+export const OUTPUT_FIELD_VIEW: Readonly<Record<OutputField, PairView>> = {
+  out_reference: 'reference',
+  out: 'approximation',
+  out_signed_error: 'signed',
+  out_abs_error: 'abs',
+  out_rel_error: 'rel',
+};
 
-export type ErrorKind = 'signed' | 'abs' | 'rel';
-
-/** A derived error field over a (reference, approximation) pair: nothing is materialized. */
-export function errorField(ref: FieldSource, approx: FieldSource, kind: ErrorKind, amax: number): FieldSource {
+/** A view of a pair; errors are derived on access, nothing is materialized. */
+export function pairField(ref: FieldSource, approx: FieldSource, view: PairView, amax: number): FieldSource {
+  if (view === 'reference') return ref;
+  if (view === 'approximation') return approx;
   const floor = relativeErrorFloor(amax);
+  const raw: RawField | undefined =
+    ref.raw?.kind === 'array' && approx.raw?.kind === 'array' && ref.raw.data instanceof Float32Array && approx.raw.data instanceof Float32Array
+      ? { kind: 'pair', ref: ref.raw.data, refStride: ref.raw.stride, approx: approx.raw.data, approxStride: approx.raw.stride, view, relFloor: floor }
+      : undefined;
   const at =
-    kind === 'signed'
+    view === 'signed'
       ? (i: number) => approx.at(i) - ref.at(i)
-      : kind === 'abs'
+      : view === 'abs'
         ? (i: number) => Math.abs(approx.at(i) - ref.at(i))
         : (i: number) => Math.abs(approx.at(i) - ref.at(i)) / Math.max(Math.abs(ref.at(i)), floor);
-  return { rows: ref.rows, cols: ref.cols, at };
+  return { rows: ref.rows, cols: ref.cols, at, raw };
 }
 
 export interface BlockGeometry {
@@ -70,33 +80,6 @@ export function logicalBlockValues<T extends Float32Array | Uint8Array>(q: Quant
   const out = new (padded.constructor as { new (n: number): T })(gridRows * gridCols);
   for (let r = 0; r < gridRows; r++) out.set(padded.subarray(r * stride, r * stride + gridCols), r * gridCols);
   return out;
-}
-
-/**
- * Per-block MSE and max |error| over each block's logical values (partial edge blocks averaged
- * over the values they have). ref/approx are padded matrices; rows x cols is the logical part.
- */
-export function blockErrorMaps(ref: Matrix, approx: Matrix, rows: number, cols: number, blockSize: number): { mse: Float32Array; maxAbs: Float32Array; gridCols: number } {
-  const gridCols = Math.ceil(cols / blockSize);
-  const stride = ref.cols;
-  const mse = new Float32Array(rows * gridCols);
-  const maxAbs = new Float32Array(rows * gridCols);
-  for (let r = 0; r < rows; r++) {
-    for (let b = 0; b < gridCols; b++) {
-      const c0 = b * blockSize;
-      const c1 = Math.min(cols, c0 + blockSize);
-      let sum = 0;
-      let max = 0;
-      for (let c = c0; c < c1; c++) {
-        const e = approx.data[r * stride + c] - ref.data[r * stride + c];
-        sum += e * e;
-        if (Math.abs(e) > max) max = Math.abs(e);
-      }
-      mse[r * gridCols + b] = sum / (c1 - c0);
-      maxAbs[r * gridCols + b] = max;
-    }
-  }
-  return { mse, maxAbs, gridCols };
 }
 
 /** Share of (logical) blocks whose scale targets 4 rather than 6. */

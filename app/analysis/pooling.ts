@@ -34,28 +34,56 @@ export function checkPoolWindow(window: PoolWindow, rows: number, cols: number):
   if (!ok) throw invalidArgument(`heatmap window rows [${r0}, ${r1}) cols [${c0}, ${c1}) must lie inside the ${rows}x${cols} field and be non-empty`);
 }
 
+/** How a (reference, approximation) pair is viewed: the two themselves and three errors. */
+export type PairView = 'reference' | 'approximation' | 'signed' | 'abs' | 'rel';
+
+/**
+ * The arrays behind a field, for backends that pool natively: a strided array, or a view of a
+ * strided pair. `at` is the definition; `raw` must give the same values.
+ */
+export type RawField =
+  | { readonly kind: 'array'; readonly data: Float32Array | Uint8Array; readonly stride: number }
+  | {
+      readonly kind: 'pair';
+      readonly ref: Float32Array;
+      readonly refStride: number;
+      readonly approx: Float32Array;
+      readonly approxStride: number;
+      readonly view: PairView;
+      /** Floor of the relative error's denominator (see fields.ts relativeErrorFloor). */
+      readonly relFloor: number;
+    };
+
 /** A field to pool: its shape and its value at a row-major index (stored or derived). */
 export interface FieldSource {
   readonly rows: number;
   readonly cols: number;
   at(index: number): number;
+  readonly raw?: RawField;
 }
 
-export function arrayField(data: ArrayLike<number>, rows: number, cols: number): FieldSource {
-  if (data.length !== rows * cols) throw invalidArgument(`field data has ${data.length} values, shape [${rows}, ${cols}] needs ${rows * cols}`);
-  return { rows, cols, at: (i) => data[i] };
+/** A field over the logical rows x cols corner of a row-major array with `stride` columns. */
+export function arrayField(data: Float32Array | Uint8Array, rows: number, cols: number, stride = cols): FieldSource {
+  if (data.length < (rows - 1) * stride + cols) throw invalidArgument(`field data has ${data.length} values, shape [${rows}, ${cols}] with row stride ${stride} needs more`);
+  const raw: RawField = { kind: 'array', data, stride };
+  if (stride === cols) return { rows, cols, at: (i) => data[i], raw };
+  return { rows, cols, at: (i) => data[Math.floor(i / cols) * stride + (i % cols)], raw };
+}
+
+/** Output size for a window: at most maxRows x maxCols cells, never more cells than values. */
+export function pooledSize(window: PoolWindow, maxRows: number, maxCols: number): { outRows: number; outCols: number } {
+  if (!Number.isInteger(maxRows) || !Number.isInteger(maxCols) || maxRows < 1 || maxCols < 1 || maxRows > 2048 || maxCols > 2048) {
+    throw invalidArgument(`heatmap size must be 1..2048 x 1..2048 cells; got ${maxRows}x${maxCols}`);
+  }
+  return { outRows: Math.min(window.r1 - window.r0, maxRows), outCols: Math.min(window.c1 - window.c0, maxCols) };
 }
 
 export function poolField(field: FieldSource, window: PoolWindow, maxRows: number, maxCols: number, reduce: PoolReduce): PooledField {
   const { rows, cols } = field;
   checkPoolWindow(window, rows, cols);
-  if (!Number.isInteger(maxRows) || !Number.isInteger(maxCols) || maxRows < 1 || maxCols < 1 || maxRows * maxCols > 4_194_304) {
-    throw invalidArgument(`heatmap size must be 1..2048 x 1..2048 cells; got ${maxRows}x${maxCols}`);
-  }
+  const { outRows, outCols } = pooledSize(window, maxRows, maxCols);
   const h = window.r1 - window.r0;
   const w = window.c1 - window.c0;
-  const outRows = Math.min(h, maxRows);
-  const outCols = Math.min(w, maxCols);
   const out = new Float32Array(outRows * outCols);
   const colStart = new Int32Array(outCols + 1);
   for (let j = 0; j <= outCols; j++) colStart[j] = window.c0 + Math.floor((j * w) / outCols);

@@ -3,11 +3,14 @@ import { invalidArgument } from '../errors';
 import { resolveQuantizeKwargs, SCALE_RULES, type Fp4Format, type QuantizeKwargs, type ScaleRule } from '../quantize/kwargs';
 import { prepareQuantizeInput } from '../quantize/prepare';
 import { planFp4Matmul } from '../matmul/fp4Matmul';
-import { cropMatrix, type Matrix } from '../tensors/matrix';
-import { blocksChoosing4, blockGeometry, stridedField, type BlockField, type ElementField, type OutputField } from './fields';
+import type { Matrix } from '../tensors/matrix';
+import type { PreparedValues } from './blockDetail';
+import { blocksChoosing4, blockGeometry, type BlockField, type ElementField, type OutputField } from './fields';
 import { heatmapOf } from './heatmaps';
-import { finiteRange, histogram } from './histograms';
-import { computeFieldMetrics, computeErrorMetrics } from './metrics';
+import { finiteRange, histogram, type Histogram } from './histograms';
+import { computeErrorMetrics } from './metrics';
+import { FORMAT_PARAMS } from '../quantize/formatParams';
+import { reduceSideReference, SCALED_HISTOGRAM, type SideReductionInput } from './sideReductions';
 import { ANALYSIS_SCHEMA, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisProgress, type AnalysisResult, type MatmulAnalysis, type RuleComparisonRow, type SideAnalysis, type SideRequest, type TensorProvenance } from './model';
 import { SideData } from './sideData';
 import { AnalysisWorkspace, outputField, type OutputData } from './workspace';
@@ -33,6 +36,15 @@ export interface AnalysisRun {
   readonly now?: () => number;
 }
 
+/** rows x k of prepared values as a dense matrix (zero past the data). */
+function logicalRows(p: PreparedValues, rows: number, k: number): Matrix {
+  if (p.stride === k && p.rows >= rows && p.data.length >= rows * k) return { rows, cols: k, data: p.data.subarray(0, rows * k), dtype: 'float32' };
+  const out = new Float32Array(rows * k);
+  const width = Math.min(p.cols, k);
+  for (let r = 0; r < Math.min(rows, p.rows); r++) out.set(p.data.subarray(r * p.stride, r * p.stride + width), r * k);
+  return { rows, cols: k, data: out, dtype: 'float32' };
+}
+
 const OVERVIEW_ELEMENT_FIELDS: readonly ElementField[] = ['input', 'abs_error', 'signed_error'];
 const OVERVIEW_BLOCK_FIELDS: readonly BlockField[] = ['scale', 'selection', 'block_mse'];
 const OVERVIEW_OUTPUT_FIELDS: readonly OutputField[] = ['out_abs_error', 'out_signed_error'];
@@ -50,39 +62,54 @@ function maxAbs(values: ArrayLike<number>): number {
   return m;
 }
 
+/**
+ * Quantize and dequantize one side on the backend, then one reduction pass. The input is only
+ * re-materialized in TypeScript when transpose/had change it; otherwise the views read it as is.
+ */
 async function quantizeSide(backend: Backend, matrix: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<SideData> {
-  const { padded } = prepareQuantizeInput(matrix, kwargs);
   const quantized = await backend.quantize(matrix, kwargs, control);
+  const transformed = kwargs.transpose || kwargs.had !== null ? prepareQuantizeInput(matrix, kwargs).padded : matrix;
+  const prepared: PreparedValues = {
+    data: transformed.data,
+    stride: transformed.cols,
+    rows: Math.min(transformed.rows, quantized.paddedRows),
+    cols: Math.min(transformed.cols, quantized.paddedCols),
+    paddedRows: quantized.paddedRows,
+    paddedCols: quantized.paddedCols,
+  };
   const dequantized = await backend.dequantize(quantized, { applyNormconst: true, crop: false }, control);
-  const logical = stridedField(padded.data, padded.cols, quantized.rows, quantized.cols);
-  let amax = 0;
-  for (let i = 0; i < quantized.rows * quantized.cols; i++) amax = Math.max(amax, Math.abs(logical.at(i)));
-  return new SideData(padded, dequantized, quantized, amax);
+  const { blockSize } = FORMAT_PARAMS[quantized.fp4_format];
+  const input: SideReductionInput = {
+    ref: prepared.data,
+    refStride: prepared.stride,
+    approx: dequantized.data,
+    approxStride: dequantized.cols,
+    rows: quantized.rows,
+    cols: quantized.cols,
+    blockSize,
+    blockScales: quantized.blockScales,
+    scaleStride: quantized.paddedCols / blockSize,
+  };
+  const reductions = backend.reduceSide ? await backend.reduceSide(input, control) : reduceSideReference(input);
+  return new SideData(prepared, dequantized.data, quantized, reductions);
 }
 
-function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data: SideData, overviewSize: number, seconds: SideAnalysis['seconds']): SideAnalysis {
+function logHistogram(values: Float32Array | Uint8Array, transform: (v: number) => number): Histogram {
+  const [lo, hi] = finiteRange(values, transform);
+  const a = Math.floor(lo);
+  const b = Math.max(Math.ceil(hi), a + 1);
+  return histogram(values, a, b, 60, transform);
+}
+
+async function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data: SideData, overviewSize: number, pooler: Backend, seconds: SideAnalysis['seconds']): Promise<SideAnalysis> {
   const q = data.quantized;
-  const ref = data.elementField('input');
-  const approx = data.elementField('dequantized');
-  const metrics = computeFieldMetrics(ref, approx);
+  const red = data.reductions;
   const choose4 = blocksChoosing4(q);
   const g = blockGeometry(q);
-  const scales = data.blockValues('scale');
-  // |x| / scale of every logical value, against the FP4 grid (0 ... 6).
-  const scaled = new Float32Array(q.rows * q.cols);
-  for (let r = 0; r < q.rows; r++) {
-    for (let c = 0; c < q.cols; c++) {
-      const s = scales[r * g.gridCols + Math.floor(c / g.blockSize)];
-      scaled[r * q.cols + c] = s > 0 ? Math.abs(ref.at(r * q.cols + c)) / s : 0;
-    }
-  }
-  const mse = data.blockValues('block_mse');
-  const [sLo, sHi] = finiteRange(scales, Math.log2);
-  const [eLo, eHi] = finiteRange(mse, Math.log10);
+  const { lo, hi, bins } = SCALED_HISTOGRAM;
   const overview: SideAnalysis['overview'] = {};
-  for (const f of [...OVERVIEW_ELEMENT_FIELDS, ...OVERVIEW_BLOCK_FIELDS]) {
-    (overview as Record<string, unknown>)[f] = heatmapOf(f, OVERVIEW_ELEMENT_FIELDS.includes(f as ElementField) ? data.elementField(f as ElementField) : data.blockField(f as BlockField), overviewSize, overviewSize);
-  }
+  for (const f of OVERVIEW_ELEMENT_FIELDS) (overview as Record<string, unknown>)[f] = await heatmapOf(f, data.elementField(f), overviewSize, overviewSize, undefined, undefined, pooler);
+  for (const f of OVERVIEW_BLOCK_FIELDS) (overview as Record<string, unknown>)[f] = await heatmapOf(f, data.blockField(f), overviewSize, overviewSize, undefined, undefined, pooler);
   return {
     side,
     provenance,
@@ -90,7 +117,7 @@ function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data: SideD
     shape: [q.rows, q.cols],
     paddedShape: [q.paddedRows, q.paddedCols],
     normconst: q.normconst,
-    metrics,
+    metrics: red.metrics,
     blocks: {
       blockSize: g.blockSize,
       gridRows: g.gridRows,
@@ -101,9 +128,15 @@ function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data: SideD
       tileRows: q.kwargs.block_scale_2d ? g.blockSize : 1,
     },
     histograms: {
-      scaledMagnitude: histogram(scaled, 0, 6.5, 130),
-      scaleLog2: histogram(scales, Math.floor(sLo), Math.ceil(sHi) + (Math.ceil(sHi) === Math.floor(sLo) ? 1 : 0), 60, Math.log2),
-      blockMseLog10: histogram(mse, Math.floor(eLo), Math.ceil(eHi) + (Math.ceil(eHi) === Math.floor(eLo) ? 1 : 0), 60, Math.log10),
+      scaledMagnitude: {
+        edges: Array.from({ length: bins + 1 }, (_, i) => lo + (i * (hi - lo)) / bins),
+        counts: red.scaledCounts,
+        underflow: 0,
+        overflow: red.scaledOverflow,
+        skipped: 0,
+      },
+      scaleLog2: logHistogram(data.blockValues('scale'), Math.log2),
+      blockMseLog10: logHistogram(data.blockValues('block_mse'), Math.log10),
     },
     overview,
     seconds,
@@ -116,7 +149,7 @@ export async function compareScaleRules(backend: Backend, matrix: Matrix, kwargs
   for (const v of RULE_COMPARISON_VARIANTS) {
     control?.signal?.throwIfAborted();
     const data = await quantizeSide(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
-    rows.push({ ...v, metrics: computeFieldMetrics(data.elementField('input'), data.elementField('dequantized')), percentChoosing4: blocksChoosing4(data.quantized).percent });
+    rows.push({ ...v, metrics: data.reductions.metrics, percentChoosing4: blocksChoosing4(data.quantized).percent });
   }
   return rows;
 }
@@ -144,7 +177,7 @@ export async function runAnalysis(job: AnalysisJob, run: AnalysisRun): Promise<A
     const data = await quantizeSide(backend, input.matrix, sideKwargs(input), control);
     const quantizeSeconds = (now() - ts) / 1000;
     const ta = now();
-    const summary = describeSide(which, input.request.provenance, data, options.overviewSize, { quantize: quantizeSeconds, analyse: 0 });
+    const summary = await describeSide(which, input.request.provenance, data, options.overviewSize, backend, { quantize: quantizeSeconds, analyse: 0 });
     return { data, summary: { ...summary, seconds: { quantize: quantizeSeconds, analyse: (now() - ta) / 1000 } } };
   };
 
@@ -163,10 +196,13 @@ export async function runAnalysis(job: AnalysisJob, run: AnalysisRun): Promise<A
     }
     planFp4Matmul(qa, qb, options.out_shape);
     const product = await backend.matmul(qa, qb, { out_dtype: options.out_dtype, out_shape: [qa.rows, qb.rows] }, control);
-    const reference = await backend.matmulHighPrecision(cropMatrix(a.data.prepared, qa.rows, a.data.prepared.cols), cropMatrix(b.data.prepared, qb.rows, b.data.prepared.cols), control);
+    // The yardstick: the same (transposed/rotated) inputs multiplied in high precision over the
+    // common K (zero padding contributes nothing, rotated padding does: see docs).
+    const k = Math.min(a.data.prepared.paddedCols, b.data.prepared.paddedCols);
+    const reference = await backend.matmulHighPrecision(logicalRows(a.data.prepared, qa.rows, k), logicalRows(b.data.prepared, qb.rows, k), control);
     output = { rows: qa.rows, cols: qb.rows, out: product.data, reference, amax: maxAbs(reference) };
     const overview: MatmulAnalysis['overview'] = {};
-    for (const f of OVERVIEW_OUTPUT_FIELDS) (overview as Record<string, unknown>)[f] = heatmapOf(f, outputField(output, f), options.overviewSize, options.overviewSize);
+    for (const f of OVERVIEW_OUTPUT_FIELDS) (overview as Record<string, unknown>)[f] = await heatmapOf(f, outputField(output, f), options.overviewSize, options.overviewSize, undefined, undefined, backend);
     matmul = { shape: [output.rows, output.cols], out_dtype: options.out_dtype, metrics: computeErrorMetrics(reference, product.data), overview, seconds: (now() - tm) / 1000 };
   }
 
@@ -194,5 +230,5 @@ export async function runAnalysis(job: AnalysisJob, run: AnalysisRun): Promise<A
     ruleComparison,
     seconds: (now() - t0) / 1000,
   };
-  return new AnalysisWorkspace(result, { a: a.data, b: b?.data }, output);
+  return new AnalysisWorkspace(result, { a: a.data, b: b?.data }, output, backend);
 }

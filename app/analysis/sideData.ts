@@ -1,7 +1,8 @@
 import type { QuantizeResult } from '../quantize/types';
-import type { Matrix } from '../tensors/matrix';
-import { type BlockField, type ElementField, blockErrorMaps, blockGeometry, errorField, logicalBlockValues, stridedField } from './fields';
-import type { FieldSource } from './pooling';
+import type { PreparedValues } from './blockDetail';
+import { type BlockField, type ElementField, ELEMENT_FIELD_VIEW, blockGeometry, logicalBlockValues, pairField } from './fields';
+import { arrayField, type FieldSource } from './pooling';
+import type { SideReductions } from './sideReductions';
 
 /**
  * Full-resolution data of one quantized side, kept where the analysis ran (the compute host)
@@ -10,19 +11,16 @@ import type { FieldSource } from './pooling';
 export class SideData {
   readonly blockSize: number;
   readonly gridCols: number;
-  private blockMse?: Float32Array;
-  private blockMaxAbs?: Float32Array;
   private scales?: Float32Array;
   private selection?: Uint8Array;
 
   constructor(
-    /** Input after transpose, padding and had: exactly what was quantized. */
-    readonly prepared: Matrix,
-    /** Dequantized (normconst applied), padded like `prepared`. */
-    readonly dequantized: Matrix,
+    /** What was quantized (after transpose/had): logical values at a row stride, zero beyond. */
+    readonly prepared: PreparedValues,
+    /** Dequantized values (normconst applied), padded: paddedRows x paddedCols. */
+    readonly dequantized: Float32Array,
     readonly quantized: QuantizeResult,
-    /** max |prepared| over the logical region (for relative errors). */
-    readonly amax: number,
+    readonly reductions: SideReductions,
   ) {
     const g = blockGeometry(quantized);
     this.blockSize = g.blockSize;
@@ -38,35 +36,18 @@ export class SideData {
   }
 
   elementField(field: ElementField): FieldSource {
-    const ref = stridedField(this.prepared.data, this.prepared.cols, this.rows, this.cols);
-    const approx = stridedField(this.dequantized.data, this.dequantized.cols, this.rows, this.cols);
-    switch (field) {
-      case 'input':
-        return ref;
-      case 'dequantized':
-        return approx;
-      case 'signed_error':
-        return errorField(ref, approx, 'signed', this.amax);
-      case 'abs_error':
-        return errorField(ref, approx, 'abs', this.amax);
-      case 'rel_error':
-        return errorField(ref, approx, 'rel', this.amax);
-    }
+    const ref = arrayField(this.prepared.data, this.rows, this.cols, this.prepared.stride);
+    const approx = arrayField(this.dequantized, this.rows, this.cols, this.quantized.paddedCols);
+    return pairField(ref, approx, ELEMENT_FIELD_VIEW[field], this.reductions.amax);
   }
 
   blockField(field: BlockField): FieldSource {
-    const values = this.blockValues(field);
-    return { rows: this.rows, cols: this.gridCols, at: (i) => values[i] };
+    return arrayField(this.blockValues(field), this.rows, this.gridCols);
   }
 
   blockValues(field: BlockField): Float32Array | Uint8Array {
     if (field === 'scale') return (this.scales ??= logicalBlockValues(this.quantized, this.quantized.blockScales));
     if (field === 'selection') return (this.selection ??= logicalBlockValues(this.quantized, this.quantized.blockSelection));
-    if (!this.blockMse || !this.blockMaxAbs) {
-      const maps = blockErrorMaps(this.prepared, this.dequantized, this.rows, this.cols, this.blockSize);
-      this.blockMse = maps.mse;
-      this.blockMaxAbs = maps.maxAbs;
-    }
-    return field === 'block_mse' ? this.blockMse : this.blockMaxAbs;
+    return field === 'block_mse' ? this.reductions.blockMse : this.reductions.blockMaxAbs;
   }
 }

@@ -1,10 +1,10 @@
 import { Fp4Error, invalidArgument } from '../errors';
 import type { QuantizeResult } from '../quantize/types';
 import { blockDetail, type BlockDetail } from './blockDetail';
-import { BLOCK_FIELDS, ELEMENT_FIELDS, OUTPUT_FIELDS, errorField, type FieldName } from './fields';
-import { heatmapOf } from './heatmaps';
+import { BLOCK_FIELDS, ELEMENT_FIELDS, OUTPUT_FIELDS, OUTPUT_FIELD_VIEW, pairField, type FieldName, type OutputField } from './fields';
+import { heatmapOf, type NativePooler } from './heatmaps';
 import type { AnalysisResult, Heatmap } from './model';
-import type { FieldSource, PoolReduce, PoolWindow } from './pooling';
+import { arrayField, type FieldSource, type PoolReduce, type PoolWindow } from './pooling';
 import type { SideData } from './sideData';
 
 export type HeatmapTarget = 'a' | 'b' | 'out';
@@ -20,22 +20,12 @@ export interface OutputData {
 
 /** A field of the matmul output: the FP4 product, its reference, and their errors. */
 export function outputField(o: OutputData, field: FieldName): FieldSource {
-  const out = { rows: o.rows, cols: o.cols, at: (i: number) => o.out[i] };
-  const ref = { rows: o.rows, cols: o.cols, at: (i: number) => o.reference[i] };
-  switch (field) {
-    case 'out':
-      return out;
-    case 'out_reference':
-      return ref;
-    case 'out_signed_error':
-      return errorField(ref, out, 'signed', o.amax);
-    case 'out_abs_error':
-      return errorField(ref, out, 'abs', o.amax);
-    case 'out_rel_error':
-      return errorField(ref, out, 'rel', o.amax);
-    default:
-      throw invalidArgument(`field '${field}' does not exist for the matmul output; use one of ${OUTPUT_FIELDS.join(', ')}`);
+  if (!(OUTPUT_FIELDS as readonly string[]).includes(field)) {
+    throw invalidArgument(`field '${field}' does not exist for the matmul output; use one of ${OUTPUT_FIELDS.join(', ')}`);
   }
+  const out = arrayField(o.out, o.rows, o.cols);
+  const ref = arrayField(o.reference, o.rows, o.cols);
+  return pairField(ref, out, OUTPUT_FIELD_VIEW[field as OutputField], o.amax);
 }
 
 export interface HeatmapRequest {
@@ -57,6 +47,8 @@ export class AnalysisWorkspace {
     readonly result: AnalysisResult,
     private readonly sides: { readonly a: SideData; readonly b?: SideData },
     private readonly output?: OutputData,
+    /** The backend that ran the analysis, for native pooling of tiles. */
+    private readonly pooler?: NativePooler,
   ) {}
 
   side(which: 'a' | 'b'): SideData {
@@ -80,8 +72,8 @@ export class AnalysisWorkspace {
     throw invalidArgument(`field '${field}' does not exist for side ${target}; use one of ${[...ELEMENT_FIELDS, ...BLOCK_FIELDS].join(', ')}`);
   }
 
-  heatmap(req: HeatmapRequest): Heatmap {
-    return heatmapOf(req.field, this.field(req.target, req.field), req.maxRows, req.maxCols, req.window, req.reduce);
+  heatmap(req: HeatmapRequest): Promise<Heatmap> {
+    return heatmapOf(req.field, this.field(req.target, req.field), req.maxRows, req.maxCols, req.window, req.reduce, this.pooler);
   }
 
   /** Hover card of one block: its values, both candidates and the choice. */

@@ -19,6 +19,15 @@ export interface GroupShape {
   cols: number;
 }
 
+/**
+ * Stochastic rounding's counter is the value's index in the padded matrix; rowBase shifts the rows
+ * when `x` holds only some rows of it (the block-detail view quantizes a copy of one group's rows).
+ */
+export interface StochasticIndexing {
+  readonly key: number;
+  readonly rowBase: number;
+}
+
 /** Quantize one scale group's values with a given scale into `codes` (row-major within the group). */
 export function quantizeGroup(
   x: Float32Array,
@@ -28,7 +37,7 @@ export function quantizeGroup(
   g: GroupShape,
   scale: number,
   codes: Uint8Array,
-  rng: { key: number } | null,
+  rng: StochasticIndexing | null,
   err: LaneErrorAccumulator | null,
 ): number {
   err?.reset();
@@ -38,7 +47,7 @@ export function quantizeGroup(
       const xv = x[r * stride + c];
       // scale == 0 only for an all-zero MXFP4 block (byte 0): every value is 0.
       const absV = scale === 0 ? 0 : Math.abs(Math.fround(xv / scale));
-      const q = rng ? stochasticRoundToE2M1Magnitude(absV, stochasticUniform(rng.key, r * stride + c)) : roundToE2M1Magnitude(absV);
+      const q = rng ? stochasticRoundToE2M1Magnitude(absV, stochasticUniform(rng.key, (rng.rowBase + r) * stride + c)) : roundToE2M1Magnitude(absV);
       codes[t] = e2m1Code(xv, q);
       if (err) {
         const d = Math.fround(q * scale);
@@ -101,7 +110,7 @@ export function quantizeToFp4(x: Matrix, kwargsIn: Partial<QuantizeKwargs> = {})
   const targets = adaptive ? [6, 4] : [kwargs.scale_rule === 'always_4' ? 4 : 6];
   const group = scaleGroupShape(kwargs);
   const groupSize = group.rows * group.cols;
-  const rng = kwargs.round_style === 'stochastic' ? { key: stochasticKey(kwargs.seed) } : null;
+  const rng = kwargs.round_style === 'stochastic' ? { key: stochasticKey(kwargs.seed), rowBase: 0 } : null;
   const err = adaptive ? new LaneErrorAccumulator(kwargs.scale_rule as ErrorMetric) : null;
 
   const e2m1 = new Uint8Array((rows * cols) / 2);
