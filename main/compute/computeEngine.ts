@@ -53,7 +53,7 @@ export class ComputeEngine {
     },
     previewMatrix: async ({ file, query }) => {
       const { matrix } = await this.files.tensor(file, query.tensor);
-      return heatmapOf('input', arrayField(matrix.data, matrix.rows, matrix.cols), query.maxRows, query.maxCols, query.window, query.reduce);
+      return heatmapOf('input', arrayField(matrix.data, matrix.rows, matrix.cols), query.maxRows, query.maxCols, query.window, query.reduce, getBackend('auto'));
     },
     startAnalysis: async (request) => {
       if (this.jobs.has(request.jobId)) throw new Fp4Error('INVALID_ARGUMENT', `job ${request.jobId} is already running`);

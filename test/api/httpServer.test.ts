@@ -223,7 +223,7 @@ describe('web mode API round trip', () => {
     ] as const;
     for (const [target, field, window] of zooms) {
       const served = await api.heatmap({ analysisId: result.id, target, field, window, maxRows: 7, maxCols: 9 });
-      const expected = oracle.heatmap({ target, field, window, maxRows: 7, maxCols: 9 });
+      const expected = await oracle.heatmap({ target, field, window, maxRows: 7, maxCols: 9 });
       expect(served.data, `${target}.${field}`).toEqual(expected.data);
       expect([served.rows, served.cols, served.cellRows, served.cellCols]).toEqual([expected.rows, expected.cols, expected.cellRows, expected.cellCols]);
     }

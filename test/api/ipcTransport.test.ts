@@ -144,7 +144,7 @@ describe('IPC transport', () => {
     const oracle = await localAnalysis(a, b, 'dropped.safetensors', options, kwargs);
     expect(job.final.result.matmul?.metrics).toEqual(oracle.result.matmul?.metrics);
     const heat = await api.heatmap({ analysisId: job.final.result.id, target: 'out', field: 'out_abs_error', maxRows: 5, maxCols: 5 });
-    expect(heat.data).toEqual(oracle.heatmap({ target: 'out', field: 'out_abs_error', maxRows: 5, maxCols: 5 }).data);
+    expect(heat.data).toEqual((await oracle.heatmap({ target: 'out', field: 'out_abs_error', maxRows: 5, maxCols: 5 })).data);
 
     const saved = await api.saveExport(job.final.result.id, 'safetensors');
     expect(saved?.savedAs.startsWith(work)).toBe(true);
