@@ -102,6 +102,11 @@ export class OpenedFiles {
     }
   }
 
+  /** Bytes of decoded tensors held for reuse (diagnostics, and the test that closing frees them). */
+  get cachedBytes(): number {
+    return this.decodedBytes;
+  }
+
   async close(fileId: string): Promise<void> {
     for (const [k, d] of this.decoded) {
       if (k.startsWith(`${fileId}\u0000`)) {
