@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { invalidArgument } from '../../app/errors';
+import { ApiCallError } from '../../app/api/transport';
+import { Fp4Error, invalidArgument, type Fp4ErrorCode } from '../../app/errors';
 import { isLoopbackHost } from '../server/security';
 import { startWebApp, type WebApp } from '../server/webApp';
 import { DEFAULT_MAX_UPLOAD_BYTES } from '../service/service';
@@ -23,6 +24,8 @@ function parsePort(text: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw invalidArgument(`--port must be an integer from 0 to 65535; got '${text}'`);
   return n;
 }
+
+const CLI_CODES: readonly string[] = ['INVALID_ARGUMENT', 'NON_FINITE', 'UNSUPPORTED', 'FORMAT', 'NOT_FOUND', 'TOO_LARGE', 'CANCELLED', 'BACKEND_UNAVAILABLE', 'IO'];
 
 interface ServeOptions {
   port?: string;
@@ -61,9 +64,17 @@ export function registerServeCommand(program: Command): void {
       const app = await startOnFreePort(
         files.map((f) => resolve(f)),
         opts,
-      );
+      ).catch((e: unknown) => {
+        // The service answers ApiErrors; the CLI reports Fp4Errors as one line with its exit code.
+        if (e instanceof ApiCallError) throw new Fp4Error(CLI_CODES.includes(e.code as Fp4ErrorCode) ? (e.code as Fp4ErrorCode) : 'IO', e.message);
+        throw e;
+      });
       if (!isLoopbackHost(opts.host)) {
-        process.stderr.write(`fp4lab: warning: listening on ${opts.host}, not loopback: anyone who can reach this port and learns the token can read the files you open here. Prefer an SSH tunnel (ssh -L ${app.server.port}:127.0.0.1:${app.server.port} host).\n`);
+        process.stderr.write(
+          `fp4lab: warning: listening on ${opts.host}, not loopback: anyone who can reach this port and learns the token can use FP4 Lab and the files opened in it. ` +
+            `Prefer an SSH tunnel (ssh -L ${app.server.port}:127.0.0.1:${app.server.port} host). Browsers must use this machine's address` +
+            `${opts.allowHost.length ? ` or ${opts.allowHost.join(', ')}` : ' (add a host name with --allow-host NAME)'}.\n`,
+        );
       }
       process.stdout.write(`FP4 Lab is running. Open this URL in a browser (it carries this run's token):\n\n    ${app.server.url}\n\nPress Ctrl+C to stop.\n`);
       await new Promise<void>((done) => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Fp4Error } from '../../app/errors';
 import type { Fp4Service } from '../service/service';
@@ -55,7 +56,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const token = options.token ?? newToken();
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
   const allowedHosts = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
-  if (!isLoopbackHost(host) && host !== '0.0.0.0' && host !== '::') allowedHosts.add(host.toLowerCase());
+  if (host === '0.0.0.0' || host === '::') {
+    // Listening everywhere: the browser may use any of this machine's addresses (names need --allow-host).
+    for (const addresses of Object.values(networkInterfaces())) for (const a of addresses ?? []) allowedHosts.add(a.address.toLowerCase());
+  } else if (!isLoopbackHost(host)) allowedHosts.add(host.toLowerCase());
   const streams = new JobStreams();
   const ctx = { service: options.service, streams, maxJsonBytes: options.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES };
   let port = 0;

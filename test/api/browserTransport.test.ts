@@ -6,6 +6,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Api, JobEvent } from '../../app/api/contract';
 import { startWebApp, type WebApp } from '../../main/server/webApp';
+import { randomMatrix, safetensorsBytes } from './apiTestKit';
 
 /**
  * The web transport in a real browser (Debian's Chromium through playwright-core): the printed
@@ -72,10 +73,19 @@ describe.skipIf(!existsSync(CHROMIUM))('web transport in Chromium', () => {
       const [download] = await Promise.all([page.waitForEvent('download'), page.evaluate((id) => (window as unknown as { fp4lab: Api }).fp4lab.saveExport(id, 'json'), run.id)]);
       expect(download.suggestedFilename()).toMatch(/\.json$/);
 
+      // A picked/dropped File goes up as a streamed upload.
+      const upload = Array.from(safetensorsBytes([{ name: 'w', matrix: randomMatrix(8, 32, 5) }]));
+      const opened = await page.evaluate(async (bytes) => {
+        const file = new File([new Uint8Array(bytes)], 'picked.safetensors');
+        const summary = await (window as unknown as { fp4lab: Api }).fp4lab.openLocalFile(file);
+        return { name: summary.name, tensors: summary.tensors.map((t) => t.name) };
+      }, upload);
+      expect(opened).toEqual({ name: 'picked.safetensors', tensors: ['w'] });
+
       await page.reload();
       await page.waitForSelector('body[data-ready="yes"]', { state: 'attached' });
       const files = await page.evaluate(async () => (await (window as unknown as { fp4lab: Api }).fp4lab.listFiles()).map((f) => f.format));
-      expect(files).toContain('sample');
+      expect(files).toEqual(['sample', 'safetensors']);
       expect(cspViolations).toEqual([]);
     } finally {
       await browser.close();
