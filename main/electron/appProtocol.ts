@@ -6,9 +6,13 @@ import { findStaticFile, PLACEHOLDER_INDEX_HTML, staticRelativePath } from '../s
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'fp4lab';
 
-/** Must run before the app is ready: app:// behaves like a secure web origin (fetch, storage). */
+/**
+ * Must run before the app is ready: app:// behaves like a secure web origin (fetch, storage, ES
+ * module scripts, which Vite's build loads in CORS mode). No other origin is let in: responses
+ * carry no Access-Control-Allow-Origin.
+ */
 export function registerAppSchemePrivileges(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+  protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
 }
 
 /**

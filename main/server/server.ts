@@ -107,7 +107,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const cache = rel.relative.startsWith('assets/') ? 'private, max-age=31536000, immutable' : 'no-cache';
     res.writeHead(200, { 'Content-Type': file.contentType, 'Content-Length': file.size, 'Cache-Control': cache });
     if (req.method === 'HEAD') return void res.end();
-    file.open().pipe(res);
+    // A file that vanishes mid-read ends this response, not the server.
+    file.open().on('error', () => res.destroy()).pipe(res);
   };
 
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
