@@ -2,15 +2,17 @@
 // `npm run build`: the desktop app's Node side with esbuild (Electron main, the sandboxed preload,
 // the compute host: one CommonJS file each in dist/electron/) and the renderer with Vite (into
 // dist/renderer/) when renderer/index.html exists. The CLI and web mode need no build (tsx).
-//   node scripts/build.mjs [--electron-only | --renderer-only]
+//   node scripts/build.mjs [--electron-only | --renderer-only] [--outdir DIR (the Electron bundles; tests use their own)]
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
-const args = new Set(process.argv.slice(2));
-const out = join(root, 'dist', 'electron');
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const outdirAt = argv.indexOf('--outdir');
+const out = outdirAt >= 0 ? resolve(argv[outdirAt + 1]) : join(root, 'dist', 'electron');
 
 // Bundles are CommonJS (a sandboxed preload must be; utilityProcess and main are simplest so);
 // code that asks for import.meta.url gets this file's URL.
@@ -38,7 +40,7 @@ async function buildElectron() {
   const preload = readFileSync(join(out, 'preload.cjs'), 'utf8');
   const requires = [...preload.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]).filter((m) => m !== 'electron');
   if (requires.length > 0) throw new Error(`the sandboxed preload must require only 'electron', but it requires ${requires.join(', ')}`);
-  process.stdout.write(`built dist/electron/{main,preload,computeHost}.cjs\n`);
+  process.stdout.write(`built ${out}/{main,preload,computeHost}.cjs\n`);
 }
 
 function buildRenderer() {

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../app/api/contract';
 import type { ApiResult } from '../../app/api/transport';
 import { REPO_ROOT } from '../helpers/paths';
@@ -16,6 +17,7 @@ import { createFakeElectron, type FakeElectron } from './fakeElectron';
  */
 
 let electron: FakeElectron;
+let bundleDir: string;
 
 async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
@@ -26,7 +28,9 @@ async function until(condition: () => boolean, what: string, ms = 20_000): Promi
 }
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--electron-only'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  // Our own output folder: test files run in parallel and must not read each other's half-written bundles.
+  bundleDir = mkdtempSync(join(tmpdir(), 'fp4lab-bundle-'));
+  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--electron-only', '--outdir', bundleDir], { cwd: REPO_ROOT, encoding: 'utf8' });
   expect(built.status, built.stderr).toBe(0);
   electron = createFakeElectron(REPO_ROOT);
   const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
@@ -34,8 +38,12 @@ beforeAll(async () => {
   loader._load = function (request: string, ...rest: unknown[]) {
     return request === 'electron' ? electron.module : load.call(this, request, ...rest);
   };
-  createRequire(import.meta.url)(join(REPO_ROOT, 'dist', 'electron', 'main.cjs'));
+  createRequire(import.meta.url)(join(bundleDir, 'main.cjs'));
   await until(() => electron.windows.length === 1 && electron.ipcHandlers.size > 0, 'the window and IPC handlers');
+});
+
+afterAll(() => {
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 });
 
 const trusted = (sent: { channel: string; args: unknown[] }[]) => ({

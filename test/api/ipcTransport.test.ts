@@ -90,11 +90,14 @@ let shell: TestShell;
 let api: Api;
 let work: string;
 let unregister: () => void;
+let bundleDir: string;
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--electron-only'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  // Our own output folder: test files run in parallel and must not read each other's half-written bundles.
+  bundleDir = mkdtempSync(join(tmpdir(), 'fp4lab-bundle-'));
+  const built = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs'), '--electron-only', '--outdir', bundleDir], { cwd: REPO_ROOT, encoding: 'utf8' });
   expect(built.status, built.stderr).toBe(0);
-  const hostBundle = join(REPO_ROOT, 'dist', 'electron', 'computeHost.cjs');
+  const hostBundle = join(bundleDir, 'computeHost.cjs');
   expect(existsSync(hostBundle)).toBe(true);
   work = mkdtempSync(join(tmpdir(), 'fp4lab-ipc-test-'));
   ipc = new FakeIpc();
@@ -109,6 +112,7 @@ afterAll(async () => {
   unregister?.();
   await service?.dispose();
   rmSync(work, { recursive: true, force: true });
+  rmSync(bundleDir, { recursive: true, force: true });
 });
 
 describe('IPC transport', () => {
