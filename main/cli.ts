@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isFp4Error } from '../app/errors';
 import { registerDequantizeCommand } from './cli/dequantizeCommand';
+import { registerExportCommand } from './cli/exportCommand';
 import { registerInspectCommand } from './cli/inspectCommand';
 import { registerMatmulCommand } from './cli/matmulCommand';
 import { registerQuantizeCommand } from './cli/quantizeCommand';
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   registerQuantizeCommand(program);
   registerDequantizeCommand(program);
   registerMatmulCommand(program);
+  registerExportCommand(program);
   registerServeCommand(program);
   return program;
 }

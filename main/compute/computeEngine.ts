@@ -85,8 +85,9 @@ export class ComputeEngine {
       file: side.file.name,
       tensor: side.tensor,
       shape: [...entry.shape],
-      dtype: entry.dtype,
-      sha256,
+      // The type as the file stores it (a GGUF Q8_0 tensor is read as F32 but is Q8_0).
+      dtype: entry.encoding?.name ?? entry.dtype,
+      ...(sha256 ? { sha256 } : {}),
       ...(entry.shape.length === 2 ? {} : { flattenedTo: matrixShapeOf(entry.shape) }),
     };
     return { matrix, request: { provenance, kwargs: side.kwargs } };

@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { TensorSummary } from '../../app/api/contract';
+import { stat } from 'node:fs/promises';
 import { Fp4Error } from '../../app/errors';
 import { openSampleFile } from '../../app/samples/sampleData';
-import { matrixShapeOf, readTensorAsMatrix } from '../../app/tensors/decode';
-import { isFloatDType } from '../../app/tensors/dtypes';
+import { readTensorAsMatrix } from '../../app/tensors/decode';
 import type { Matrix } from '../../app/tensors/matrix';
 import { openTensorFile } from '../../app/tensors/openTensorFile';
 import { elementCount, findTensor, type TensorEntry, type TensorFile } from '../../app/tensors/tensorFile';
+import { summarizeTensor } from '../../app/tensors/tensorSummary';
 import { openFileByteSource } from '../io/fileByteSource';
+import { nodeInflater } from '../io/nodeInflater';
+import { openTensorFileAtPath } from '../io/openTensorFileAtPath';
 import type { FileDescription, FileRef } from './protocol';
 
 /** A file the host has open: its parsed header (tensor bytes stay on disk until used). */
@@ -21,7 +23,8 @@ interface OpenFile {
 export interface DecodedTensor {
   readonly entry: TensorEntry;
   readonly matrix: Matrix;
-  readonly sha256: string;
+  /** Absent for tensors the file stores encoded (GGUF quant types): read() gives decoded bytes. */
+  readonly sha256?: string;
 }
 
 /**
@@ -32,13 +35,6 @@ export const MAX_MATRIX_ELEMENTS = 2 ** 28;
 
 /** Decoded tensors kept for repeated previews/analyses of the same tensor, by fp32 bytes. */
 const DEFAULT_MATRIX_CACHE_BYTES = 512 * 1024 * 1024;
-
-function summarize(entry: TensorEntry): TensorSummary {
-  if (!isFloatDType(entry.dtype)) {
-    return { name: entry.name, dtype: entry.dtype, shape: [...entry.shape], bytes: entry.byteLength, matrix: null, note: `${entry.dtype} is not a floating-point type; only float tensors can be quantized` };
-  }
-  return { name: entry.name, dtype: entry.dtype, shape: [...entry.shape], bytes: entry.byteLength, matrix: matrixShapeOf(entry.shape) };
-}
 
 /**
  * The host's open files, keyed by the service's fileId. Files are opened on first use, so after
@@ -64,7 +60,7 @@ export class OpenedFiles {
 
   async describe(ref: FileRef): Promise<FileDescription> {
     const { file, size } = await this.open(ref);
-    return { format: file.format, size, tensors: file.tensors.map(summarize) };
+    return { format: file.format, size, tensors: file.tensors.map(summarizeTensor) };
   }
 
   async tensor(ref: FileRef, name: string): Promise<DecodedTensor> {
@@ -83,7 +79,7 @@ export class OpenedFiles {
     }
     if (elements === 0) throw new Fp4Error('INVALID_ARGUMENT', `tensor '${name}' in ${ref.name} is empty (shape [${entry.shape.join(', ')}])`);
     const bytes = await entry.read();
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = entry.encoding ? undefined : createHash('sha256').update(bytes).digest('hex');
     const matrix = await readTensorAsMatrix({ ...entry, read: () => Promise.resolve(bytes) }, ref.name);
     const decoded: DecodedTensor = { entry, matrix, sha256 };
     this.remember(key, decoded);
@@ -125,17 +121,26 @@ export class OpenedFiles {
 }
 
 async function openFileSource(ref: FileRef): Promise<OpenFile> {
-  if (ref.source.kind === 'sample') {
-    const file = await openSampleFile();
-    return { file, size: file.tensors.reduce((n, t) => n + t.byteLength, 0), close: () => Promise.resolve() };
-  }
-  const source = await openFileByteSource(ref.source.path);
-  // Errors name the file as the user knows it (an upload's temp file has a meaningless name).
-  const named = { name: ref.name, size: source.size, read: source.read };
-  try {
-    return { file: await openTensorFile(named), size: source.size, close: () => source.close() };
-  } catch (e) {
-    await source.close();
-    throw e;
+  switch (ref.source.kind) {
+    case 'sample': {
+      const file = await openSampleFile();
+      return { file, size: file.tensors.reduce((n, t) => n + t.byteLength, 0), close: () => Promise.resolve() };
+    }
+    case 'path': {
+      // A user's file: every format, sharded checkpoints (an index beside its shards) included.
+      const opened = await openTensorFileAtPath(ref.source.path);
+      return { file: opened.file, size: (await stat(ref.source.path)).size, close: opened.close };
+    }
+    case 'upload': {
+      const source = await openFileByteSource(ref.source.path);
+      // Errors name the file as the user knows it, not by its temp name.
+      const named = { name: ref.name, size: source.size, read: source.read };
+      try {
+        return { file: await openTensorFile(named, { inflater: nodeInflater }), size: source.size, close: () => source.close() };
+      } catch (e) {
+        await source.close();
+        throw e;
+      }
+    }
   }
 }

@@ -10,8 +10,12 @@ import type { TensorFileFormat } from '../../app/tensors/tensorFile';
  * process or child process). Everything is structured-clone data: typed arrays cross as bytes.
  */
 
-/** How the host finds a file's bytes. It opens files itself, lazily, and reopens them after a restart. */
-export type FileSource = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'sample' };
+/**
+ * How the host finds a file's bytes. It opens files itself, lazily, and reopens them after a
+ * restart. 'path' is a user's file (named by its own name); 'upload' a temp file holding an
+ * upload (named by the upload's name).
+ */
+export type FileSource = { readonly kind: 'path'; readonly path: string } | { readonly kind: 'upload'; readonly path: string } | { readonly kind: 'sample' };
 
 export interface FileRef {
   readonly fileId: string;

@@ -102,7 +102,7 @@ export class Fp4Service implements ServiceApi {
   /** Open an upload already on disk at a path from uploadPath; the temp file is the service's now. */
   async adoptUpload(name: string, tempPath: string): Promise<FileSummary> {
     try {
-      return await this.openRef({ fileId: newId('file'), name, source: { kind: 'path', path: tempPath } }, tempPath);
+      return await this.openRef({ fileId: newId('file'), name, source: { kind: 'upload', path: tempPath } }, tempPath);
     } catch (e) {
       await this.uploads.remove(tempPath);
       throw e;
@@ -116,7 +116,7 @@ export class Fp4Service implements ServiceApi {
 
   async openPath(path: string): Promise<FileSummary> {
     const absolute = resolve(path);
-    const existing = [...this.files.values()].find((f) => f.ref.source.kind === 'path' && f.ref.source.path === absolute && !f.tempPath);
+    const existing = [...this.files.values()].find((f) => f.ref.source.kind === 'path' && f.ref.source.path === absolute);
     if (existing) return existing.summary;
     const st = await stat(absolute).catch((e: NodeJS.ErrnoException) => {
       throw new Fp4Error('IO', `cannot open ${absolute}: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.message}`);
