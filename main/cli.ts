@@ -7,6 +7,7 @@ import { registerInspectCommand } from './cli/inspectCommand';
 import { registerMatmulCommand } from './cli/matmulCommand';
 import { registerQuantizeCommand } from './cli/quantizeCommand';
 import { registerSweepCommand } from './cli/sweepCommand';
+import { registerServeCommand } from './cli/serveCommand';
 
 /**
  * `fp4lab`: the engine from the command line. Exit codes: 0 success, 2 usage errors (bad flags
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerAnalyzeCommand(program);
   registerSweepCommand(program);
+  registerServeCommand(program);
   return program;
 }
 
