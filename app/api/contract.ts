@@ -1,8 +1,7 @@
 import type { BlockDetail } from '../analysis/blockDetail';
 import type { AnalysisOptions, AnalysisProgress, AnalysisResult, Heatmap } from '../analysis/model';
-import type { FieldName } from '../analysis/fields';
 import type { PoolReduce, PoolWindow } from '../analysis/pooling';
-import type { HeatmapTarget } from '../analysis/workspace';
+import type { HeatmapRequest } from '../analysis/workspace';
 import type { BackendStatus } from '../backends/backend';
 import type { Fp4ErrorCode } from '../errors';
 import type { QuantizeKwargs } from '../quantize/kwargs';
@@ -62,14 +61,9 @@ export type JobEvent =
   | { readonly type: 'failed'; readonly jobId: string; readonly error: ApiError }
   | { readonly type: 'cancelled'; readonly jobId: string };
 
-export interface HeatmapQuery {
+/** A heatmap tile of an analysis: the workspace's request plus which analysis. */
+export interface HeatmapQuery extends HeatmapRequest {
   readonly analysisId: string;
-  readonly target: HeatmapTarget;
-  readonly field: FieldName;
-  readonly window?: PoolWindow;
-  readonly maxRows: number;
-  readonly maxCols: number;
-  readonly reduce?: PoolReduce;
 }
 
 export type ExportFormat = 'html' | 'pdf' | 'json' | 'csv' | 'safetensors' | 'python';

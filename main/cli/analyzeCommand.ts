@@ -20,7 +20,7 @@ import { printReportToPdf } from '../report/pdf';
 import { readPlotlySource } from '../report/plotlyBundle';
 import { renderReportPlotsToPng } from '../report/png';
 import { readAnalysisInput } from '../report/provenance';
-import { alignedTable, formatBytes } from '../report/terminalText';
+import { alignedTable, formatBytes } from './terminalText';
 import { addQuantizeKwargOptions, quantizeKwargsFromOptions } from './kwargsOptions';
 import { chooseTensorName } from './loadInputs';
 

@@ -19,7 +19,7 @@ import { printReportToPdf } from '../report/pdf';
 import { readPlotlySource } from '../report/plotlyBundle';
 import { sha256Hex } from '../report/provenance';
 import { openSweepJournal, type SweepJournal } from '../report/sweepJournal';
-import { alignedTable, formatBytes, progressLine } from '../report/terminalText';
+import { alignedTable, formatBytes, progressLine } from './terminalText';
 
 /** Exit code of a sweep stopped by Ctrl-C (128 + SIGINT, as shells report it). */
 const CANCELLED_EXIT = 130;
