@@ -17,9 +17,10 @@ import { Slots } from './components/Slots';
 import { Splitter } from './components/Splitter';
 import { TensorBrowser } from './components/TensorBrowser';
 import type { Host } from './host/host';
-import { isPaneWidths, isStringList, isThemeName, systemTheme, usePreference } from './state/preferences';
+import { isPaneWidths, isThemeName, systemTheme, usePreference } from './state/preferences';
 import { checkRequest } from './state/requestValidation';
 import { useAnalysisJob } from './state/useAnalysisJob';
+import { useExports } from './state/useExports';
 import { useShortcuts, type Shortcut } from './state/useShortcuts';
 import { INITIAL_WORKBENCH, fileOf, workbenchReducer } from './state/workbench';
 import { BackendDiffView } from './views/BackendDiffView';
@@ -56,7 +57,6 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
   const [startupError, setStartupError] = useState<ApiError | null>(null);
   const [themeName, setThemeName] = usePreference('theme', systemTheme, isThemeName);
   const [panes, setPanes] = usePreference('panes', () => ({ left: 270, right: 290 }), isPaneWidths);
-  const [recentPaths, setRecentPaths] = usePreference<string[]>('recentPaths', () => [], isStringList);
   const [tab, setTab] = useState<TabId>('heatmaps');
   const [side, setSide] = useState<'a' | 'b'>('a');
   const [viewports, setViewports] = useState<Record<string, Viewport | null>>({});
@@ -129,10 +129,8 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
       for (const f of files) {
         setOpening(f.name);
         try {
-          const path = host.pathOfFile?.(f) ?? null;
-          const summary = path ? await api.openPath(path) : await api.openUpload(f.name, new Uint8Array(await f.arrayBuffer()));
-          dispatch({ type: 'opened', file: summary });
-          if (path) setRecentPaths((r) => [path, ...r.filter((p) => p !== path)].slice(0, 10));
+          // The Api's host part: a path on the desktop (read lazily), an upload on the web.
+          dispatch({ type: 'opened', file: await api.openLocalFile(f) });
         } catch (e) {
           const err = toApiError(e);
           setOpenError({ ...err, message: err.message.includes(f.name) ? err.message : `${f.name}: ${err.message}` });
@@ -140,29 +138,24 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
       }
       setOpening(null);
     },
-    [api, host, setRecentPaths],
+    [api],
   );
 
-  const openPaths = useCallback(
-    async (paths: string[]) => {
-      setOpenError(null);
-      for (const p of paths) {
-        setOpening(p);
-        try {
-          dispatch({ type: 'opened', file: await api.openPath(p) });
-          setRecentPaths((r) => [p, ...r.filter((x) => x !== p)].slice(0, 10));
-        } catch (e) {
-          setOpenError(toApiError(e));
-        }
-      }
-      setOpening(null);
-    },
-    [api, setRecentPaths],
+  const result = job.result;
+  const exports = useExports(api, host, result?.id ?? null);
+  const runExport = exports.run;
+  // The desktop shell's menus: files opened outside the page, and export commands.
+  useEffect(
+    () =>
+      api.onAppEvent((event) => {
+        if (event.type === 'fileOpened') dispatch({ type: 'opened', file: event.file });
+        else void runExport(event.command === 'exportReport' ? 'html' : 'safetensors');
+      }),
+    [api, runExport],
   );
 
-  const openDialog = host.pickPaths ? () => void host.pickPaths!().then(openPaths) : null;
   const shortcuts: Shortcut[] = [
-    { keys: 'Mod+O', description: 'open tensor files', run: () => (openDialog ? openDialog() : fileInput.current?.click()), inInputs: true },
+    { keys: 'Mod+O', description: 'open tensor files', run: () => fileInput.current?.click(), inInputs: true },
     { keys: 'Mod+Enter', description: 'run the analysis', run, inInputs: true },
     { keys: 'Escape', description: 'cancel the running job', run: () => job.cancel(), inInputs: true },
     { keys: 'Mod+E', description: 'export menu', run: () => setExportOpen((o) => !o), inInputs: true },
@@ -171,7 +164,6 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
   ];
   useShortcuts(shortcuts);
 
-  const result = job.result;
   const viewportKey = (target: string) => {
     if (!result) return target;
     const shape = target === 'out' ? result.matmul?.shape : result[target as 'a' | 'b']?.shape;
@@ -213,7 +205,7 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
           FP4 Lab <span className="muted subtitle">where FP4 error comes from</span>
         </h1>
         <div className="toolbar-actions">
-          <ExportMenu api={api} host={host} analysisId={result?.id ?? null} open={exportOpen} onOpenChange={setExportOpen} />
+          <ExportMenu exports={exports} disabled={!result} open={exportOpen} onOpenChange={setExportOpen} />
           <button
             type="button"
             data-testid="theme-toggle"
@@ -236,10 +228,7 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
             browsing={state.browsing}
             opening={opening}
             error={openError}
-            recentPaths={host.kind === 'desktop' ? recentPaths : []}
             onFiles={(f) => void openFiles(f)}
-            onOpenDialog={openDialog}
-            onOpenPath={(p) => void openPaths([p])}
             onBrowse={(fileId) => dispatch({ type: 'browse', fileId })}
             onClose={(fileId) => {
               dispatch({ type: 'closed', fileId });

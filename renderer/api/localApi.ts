@@ -1,10 +1,25 @@
-import type { Api, JobEvent } from '../../app/api/contract';
+import type { Api, ExportPayload, JobEvent } from '../../app/api/contract';
+import { ApiCallError } from '../../app/api/transport';
 import type { ApiMethod, FromWorker, ToWorker } from './workerProtocol';
+
+/** Save as a download: a Blob URL clicked through a temporary link, revoked after the click. */
+export function browserDownload(payload: ExportPayload): void {
+  const url = URL.createObjectURL(new Blob([payload.data as Uint8Array<ArrayBuffer>], { type: payload.mimeType }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = payload.fileName;
+  a.rel = 'noopener';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
 
 /**
  * The Api served by the TypeScript engine in a worker of this page: the static demo build's
- * backend and the fallback when no server or desktop bridge is there. Calls are messages; bytes
- * handed to openUpload are transferred, not copied.
+ * backend, used where there is neither a desktop bridge nor a server. Calls are messages;
+ * bytes handed to openUpload are transferred, not copied. The host part of the Api is the
+ * browser's: files are read in the page, exports are downloads, and no menu sends events.
  */
 export function createLocalApi(): Api {
   const worker = new Worker(new URL('./localWorker.ts', import.meta.url), { type: 'module', name: 'fp4lab-engine' });
@@ -23,11 +38,11 @@ export function createLocalApi(): Api {
     if (!p) return;
     pending.delete(m.id);
     if (m.ok) p.resolve(m.value);
-    else p.reject(m.error);
+    else p.reject(new ApiCallError(m.error));
   };
   worker.onerror = (e) => {
     // A worker that failed to load or crashed fails every call still waiting, with a sentence.
-    const error = { code: 'INTERNAL', message: `the in-page engine stopped: ${e.message || 'it could not be loaded'}` };
+    const error = new ApiCallError({ code: 'INTERNAL', message: `the in-page engine stopped: ${e.message || 'it could not be loaded'}` });
     for (const p of pending.values()) p.reject(error);
     pending.clear();
   };
@@ -41,13 +56,20 @@ export function createLocalApi(): Api {
     });
   }
 
+  const openUpload: Api['openUpload'] = (name, data) => {
+    // Transfer the bytes when they own their buffer (a File's arrayBuffer does); otherwise copy.
+    const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+    return call('openUpload', [name, data], owned ? { transfer: [data.buffer as ArrayBuffer] } : {});
+  };
+  const exportAnalysis: Api['exportAnalysis'] = (analysisId, format) => call('exportAnalysis', [analysisId, format]);
+
   return {
     listBackends: () => call('listBackends', []),
     openSample: () => call('openSample', []),
-    openUpload: (name, data) => {
-      // Transfer the bytes when they own their buffer (a File's arrayBuffer does); otherwise copy.
-      const owned = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
-      return call('openUpload', [name, data], owned ? { transfer: [data.buffer as ArrayBuffer] } : {});
+    openUpload,
+    openLocalFile: async (file) => {
+      if (!(file instanceof Blob)) throw new ApiCallError({ code: 'INVALID_ARGUMENT', message: 'openLocalFile needs a File from a file picker or a drop', cause: 'file' });
+      return openUpload(file.name, new Uint8Array(await file.arrayBuffer()));
     },
     openPath: (path) => call('openPath', [path]),
     listFiles: () => call('listFiles', []),
@@ -64,7 +86,13 @@ export function createLocalApi(): Api {
     cancelJob: (jobId) => call('cancelJob', [jobId]),
     heatmap: (query) => call('heatmap', [query]),
     blockDetail: (analysisId, side, row, blockCol) => call('blockDetail', [analysisId, side, row, blockCol]),
-    exportAnalysis: (analysisId, format) => call('exportAnalysis', [analysisId, format]),
+    exportAnalysis,
+    saveExport: async (analysisId, format) => {
+      const payload = await exportAnalysis(analysisId, format);
+      browserDownload(payload);
+      return { savedAs: payload.fileName };
+    },
     releaseAnalysis: (analysisId) => call('releaseAnalysis', [analysisId]),
+    onAppEvent: () => () => undefined,
   };
 }

@@ -1,7 +1,7 @@
-import type { AnalyzeRequest, Api, ExportFormat, ExportPayload, FileSummary, HeatmapQuery, JobEvent, MatrixPreviewQuery, SideSelection } from '../../app/api/contract';
+import type { AnalyzeRequest, ExportFormat, ExportPayload, FileSummary, HeatmapQuery, JobEvent, MatrixPreviewQuery, ServiceApi, SideSelection } from '../../app/api/contract';
 import type { BlockDetail } from '../../app/analysis/blockDetail';
 import { heatmapOf } from '../../app/analysis/heatmaps';
-import { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisResult, type Heatmap } from '../../app/analysis/model';
+import { DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type Heatmap } from '../../app/analysis/model';
 import { arrayField } from '../../app/analysis/pooling';
 import { runAnalysis, type AnalysisInput } from '../../app/analysis/runAnalysis';
 import type { AnalysisWorkspace } from '../../app/analysis/workspace';
@@ -15,8 +15,7 @@ import { memoryByteSource } from '../../app/tensors/byteSource';
 import { readTensorAsMatrix } from '../../app/tensors/decode';
 import type { Matrix } from '../../app/tensors/matrix';
 import { openTensorFile } from '../../app/tensors/openTensorFile';
-import { quantizedFileContents } from '../../app/tensors/quantizedFile';
-import { concatChunks, serializeSafetensors } from '../../app/tensors/safetensors';
+import { exportAnalysis } from '../../app/report/exportAnalysis';
 import { findTensor, type TensorFile } from '../../app/tensors/tensorFile';
 import { summarizeTensor } from '../../app/tensors/tensorSummary';
 import { kwargsErrors } from '../state/kwargsValidation';
@@ -65,12 +64,10 @@ export function summarizeTensorFile(fileId: string, file: TensorFile, size: numb
   return { fileId, name: file.name, format, size, tensors: file.tensors.map(summarizeTensor) };
 }
 
-/** Non-finite numbers as JSON strings ("Infinity"), which JSON itself cannot hold. */
-function jsonWithNonFinite(value: unknown): string {
-  return JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2);
-}
+/** Where the in-page engine gets plotly.js's source for HTML reports (the worker loads it on demand). */
+export type PlotlySourceLoader = () => Promise<string>;
 
-export class LocalService implements Api {
+export class LocalService implements ServiceApi {
   private readonly files = new Map<string, OpenFile>();
   private readonly analyses = new Map<string, AnalysisWorkspace>();
   private readonly jobs = new Map<string, AbortController>();
@@ -78,7 +75,10 @@ export class LocalService implements Api {
   private readonly matrices = new Map<string, Matrix>();
   private readonly counters = new Map<string, number>();
 
-  constructor(private readonly backend: Backend = referenceBackend) {}
+  constructor(
+    private readonly backend: Backend = referenceBackend,
+    private readonly plotlySource?: PlotlySourceLoader,
+  ) {}
 
   private id(prefix: string): string {
     const n = (this.counters.get(prefix) ?? 0) + 1;
@@ -246,29 +246,14 @@ export class LocalService implements Api {
 
   async exportAnalysis(analysisId: string, format: ExportFormat): Promise<ExportPayload> {
     const ws = this.workspace(analysisId);
-    const base = exportBaseName(ws.result);
-    if (format === 'json') {
-      return { fileName: `${base}.json`, mimeType: 'application/json', data: new TextEncoder().encode(jsonWithNonFinite(ws.result)) };
-    }
-    if (format === 'safetensors') {
-      const sides = (['a', 'b'] as const).filter((s) => ws.result[s]);
-      const names = sides.map((s) => ws.result[s]!.provenance.tensor);
-      const unique = new Set(names).size === names.length;
-      const { tensors, metadata } = quantizedFileContents(
-        sides.map((s, i) => ({ name: unique ? names[i] : s, quantized: ws.quantized(s), originalShape: ws.result[s]!.provenance.flattenedTo ?? (ws.result[s]!.provenance.shape as [number, number]) })),
-      );
-      return { fileName: `${base}.fp4.safetensors`, mimeType: 'application/octet-stream', data: concatChunks(serializeSafetensors(tensors, metadata)) };
-    }
-    throw new Fp4Error('UNSUPPORTED', `the in-page engine cannot export ${format.toUpperCase()} yet; start \`fp4lab serve\` for reports`);
+    if (format === 'pdf') throw new Fp4Error('UNSUPPORTED', 'the in-page engine cannot print PDFs; export the HTML report and print it from the browser (or use `fp4lab serve`)');
+    if (format === 'html' && !this.plotlySource) throw new Fp4Error('UNSUPPORTED', 'HTML reports need plotly.js, which this in-page engine was not given');
+    const plotlySource = format === 'html' ? await this.plotlySource!() : undefined;
+    // The same report module as the service's exports: identical files from either engine.
+    return exportAnalysis(ws, format, { plotlySource, generator: 'FP4 Lab (in-page engine)' });
   }
 
   async releaseAnalysis(analysisId: string): Promise<void> {
     this.analyses.delete(analysisId);
   }
-}
-
-/** e.g. "down_proj.weight-nvfp4-mse": what a saved file is called before the user renames it. */
-export function exportBaseName(result: AnalysisResult): string {
-  const tensor = result.a.provenance.tensor.split('/').pop() ?? 'tensor';
-  return `${tensor}-${result.options.fp4_format}-${result.a.kwargs.scale_rule}`.replace(/[^A-Za-z0-9._-]+/g, '_');
 }

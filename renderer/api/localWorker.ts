@@ -5,7 +5,8 @@ import type { FromWorker, ToWorker } from './workerProtocol';
 /** The worker side of the in-page Api: one LocalService, called by message. */
 // Typed by hand: the renderer compiles with the DOM library, not the worker one.
 const scope = self as unknown as { postMessage(message: unknown): void; onmessage: ((e: MessageEvent<ToWorker>) => void) | null };
-const service = new LocalService();
+// plotly.js's source (4.6 MB) is its own chunk, fetched only when an HTML report is exported.
+const service = new LocalService(undefined, () => import('plotly.js-dist-min/plotly.min.js?raw').then((m) => m.default));
 
 function post(message: FromWorker): void {
   scope.postMessage(message);

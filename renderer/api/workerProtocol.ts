@@ -1,7 +1,7 @@
-import type { Api, ApiError, JobEvent } from '../../app/api/contract';
+import type { ApiError, JobEvent, ServiceApi } from '../../app/api/contract';
 
 /** Messages between the page (localApi.ts) and the worker that runs the in-page service. */
-export type ApiMethod = keyof Api;
+export type ApiMethod = keyof ServiceApi;
 
 export type ToWorker = {
   readonly type: 'call';

@@ -1,7 +1,6 @@
-import { useEffect, useRef, useState } from 'react';
-import type { Api, ApiError, ExportFormat } from '../../app/api/contract';
-import { toApiError } from '../api/apiError';
-import type { Host } from '../host/host';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
+import type { ExportFormat } from '../../app/api/contract';
+import type { Exports } from '../state/useExports';
 
 const ITEMS: readonly { format: ExportFormat; label: string }[] = [
   { format: 'html', label: 'Report (HTML)' },
@@ -13,33 +12,18 @@ const ITEMS: readonly { format: ExportFormat; label: string }[] = [
 ];
 
 export interface ExportMenuProps {
-  readonly api: Api;
-  readonly host: Host;
-  readonly analysisId: string | null;
+  readonly exports: Exports;
+  readonly disabled: boolean;
   readonly open: boolean;
   readonly onOpenChange: (open: boolean) => void;
 }
 
-/**
- * Exports of the result on screen. The service makes the bytes (exportAnalysis); the host saves
- * them (a download on the web, a dialog on the desktop). "Copy as Python" puts the service's
- * snippet on the clipboard and shows it, so it can be copied by hand where the clipboard is shut.
- */
+/** The export menu of the result on screen (useExports does the work; this is its face). */
 export function ExportMenu(props: ExportMenuProps) {
-  const { api, host, analysisId, open, onOpenChange } = props;
-  const [status, setStatus] = useState<string | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [snippet, setSnippet] = useState<{ text: string; copied: boolean } | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { exports, open, onOpenChange } = props;
+  const { status, error, snippet } = exports;
   const menu = useRef<HTMLUListElement>(null);
   const button = useRef<HTMLButtonElement>(null);
-
-  // A status line fades after a while; an error stays until the next export.
-  useEffect(() => {
-    if (!status || busy) return;
-    const timer = setTimeout(() => setStatus(null), 5000);
-    return () => clearTimeout(timer);
-  }, [status, busy]);
 
   useEffect(() => {
     if (open) menu.current?.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
@@ -54,32 +38,12 @@ export function ExportMenu(props: ExportMenuProps) {
     return () => document.removeEventListener('mousedown', close);
   }, [open, onOpenChange]);
 
-  const choose = async (format: ExportFormat) => {
+  const choose = (format: ExportFormat) => {
     onOpenChange(false);
-    if (!analysisId) return;
-    setBusy(true);
-    setError(null);
-    setStatus(`exporting ${format}…`);
-    try {
-      const payload = await api.exportAnalysis(analysisId, format);
-      if (format === 'python') {
-        const text = new TextDecoder().decode(payload.data);
-        const copied = await host.copyText(text);
-        setSnippet({ text, copied });
-        setStatus(copied ? 'Python snippet copied' : null);
-      } else {
-        const outcome = await host.save(payload);
-        setStatus(outcome.saved ? `${host.kind === 'web' ? 'downloaded' : 'saved'} ${outcome.where}` : 'not saved');
-      }
-    } catch (e) {
-      setError(toApiError(e));
-      setStatus(null);
-    } finally {
-      setBusy(false);
-    }
+    void exports.run(format);
   };
 
-  const onMenuKey = (e: React.KeyboardEvent) => {
+  const onMenuKey = (e: KeyboardEvent) => {
     const items = [...(menu.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? [])];
     const i = items.indexOf(document.activeElement as HTMLButtonElement);
     if (e.key === 'ArrowDown') items[(i + 1) % items.length]?.focus();
@@ -101,7 +65,7 @@ export function ExportMenu(props: ExportMenuProps) {
         aria-haspopup="menu"
         aria-expanded={open}
         aria-keyshortcuts="Control+E"
-        disabled={!analysisId || busy}
+        disabled={props.disabled || exports.busy}
         onClick={() => onOpenChange(!open)}
         title="Export the result (Ctrl+E)"
       >
@@ -111,7 +75,7 @@ export function ExportMenu(props: ExportMenuProps) {
         <ul className="menu" role="menu" ref={menu} aria-label="Export" onKeyDown={onMenuKey}>
           {ITEMS.map((item) => (
             <li key={item.format} role="none">
-              <button type="button" role="menuitem" data-format={item.format} onClick={() => void choose(item.format)}>
+              <button type="button" role="menuitem" data-format={item.format} onClick={() => choose(item.format)}>
                 {item.label}
               </button>
             </li>
@@ -124,11 +88,11 @@ export function ExportMenu(props: ExportMenuProps) {
         </div>
       )}
       {snippet && (
-        <div className="dialog-backdrop" role="presentation" onClick={() => setSnippet(null)}>
+        <div className="dialog-backdrop" role="presentation" onClick={exports.closeSnippet}>
           <div className="dialog" role="dialog" aria-modal="true" aria-label="Python snippet" onClick={(e) => e.stopPropagation()}>
             <header className="view-header">
               <h3>{snippet.copied ? 'Copied to the clipboard' : 'Copy this snippet'}</h3>
-              <button type="button" className="icon-button" aria-label="Close" onClick={() => setSnippet(null)} autoFocus>
+              <button type="button" className="icon-button" aria-label="Close" onClick={exports.closeSnippet} autoFocus>
                 ×
               </button>
             </header>

@@ -10,24 +10,21 @@ export interface FilesPanelProps {
   readonly browsing: string | null;
   readonly opening: string | null;
   readonly error: ApiError | null;
-  readonly recentPaths: readonly string[];
   readonly onFiles: (files: File[]) => void;
-  readonly onOpenDialog: (() => void) | null;
-  readonly onOpenPath: (path: string) => void;
   readonly onBrowse: (fileId: string) => void;
   readonly onClose: (fileId: string) => void;
   readonly onDismissError: () => void;
   readonly inputRef: React.RefObject<HTMLInputElement | null>;
 }
 
-/** Open files (most recent first), the Open button and, on the desktop, recently opened paths. */
+/** Open files, most recent first (the session's recent files; the desktop menu has Open Recent), and the Open button. */
 export function FilesPanel(props: FilesPanelProps) {
   const local = useRef<HTMLInputElement>(null);
   const input = props.inputRef ?? local;
   return (
     <section className="files-panel" aria-label="Files">
       <div className="files-actions">
-        <button type="button" onClick={() => (props.onOpenDialog ? props.onOpenDialog() : input.current?.click())} aria-keyshortcuts="Control+O" title="Open tensor files (Ctrl+O), or drop them anywhere">
+        <button type="button" onClick={() => input.current?.click()} aria-keyshortcuts="Control+O" title="Open tensor files (Ctrl+O), or drop them anywhere">
           Open…
         </button>
         <span className="muted">or drop files anywhere</span>
@@ -63,20 +60,6 @@ export function FilesPanel(props: FilesPanelProps) {
           </li>
         ))}
       </ul>
-      {props.recentPaths.length > 0 && (
-        <details className="recent">
-          <summary>Recent</summary>
-          <ul>
-            {props.recentPaths.map((p) => (
-              <li key={p}>
-                <button type="button" className="link-button" onClick={() => props.onOpenPath(p)} title={p}>
-                  {p.split(/[\\/]/).pop()}
-                </button>
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
     </section>
   );
 }

@@ -11,24 +11,27 @@ import { sampleActivation, sampleWeight } from '../../app/samples/sampleData';
 import { memoryByteSource } from '../../app/tensors/byteSource';
 import { readTensorAsMatrix } from '../../app/tensors/decode';
 import { openSafetensors, concatChunks, serializeSafetensors } from '../../app/tensors/safetensors';
+import { openTensorFile } from '../../app/tensors/openTensorFile';
+import { nodeInflater } from '../../main/io/nodeInflater';
 import { findTensor } from '../../app/tensors/tensorFile';
 import type { QuantizeKwargs } from '../../app/quantize/kwargs';
 import { REPO_ROOT, corpusDir } from '../helpers/paths';
 import { launchChromium, watchPageErrors } from './support/browser';
 import { buildRenderer } from './support/buildRenderer';
-import { serveStatic, type StaticServer } from './support/staticServer';
+import { serveStatic } from './support/staticServer';
+import { startWebMode, type WebMode } from './support/webMode';
 
 /**
- * The renderer end to end in Debian's Chromium, against the web build served under the strict
- * CSP, with the in-page engine answering the Api (until `fp4lab serve` lands, this is the web
- * mode). Screenshots go to test-results/e2e/ for a person to look at.
+ * The renderer end to end in Debian's Chromium: the web mode as a user runs it (`fp4lab serve`,
+ * the URL with its token, the server's CSP), then the same build as a static demo, where the
+ * in-page engine answers the Api. Screenshots go to test-results/e2e/ for a person to look at.
  */
 
 const SHOTS = join(REPO_ROOT, 'test-results', 'e2e');
 const METRIC_KEYS: readonly (keyof ErrorMetrics)[] = ['mse', 'sqnrDb', 'maxAbsError', 'relFrobenius', 'cosine'];
 
-let outDir: string;
-let server: StaticServer;
+let server: WebMode;
+let rendererDir: string;
 let browser: Browser;
 let page: Page;
 let errors: string[];
@@ -98,8 +101,8 @@ async function dragBox(target: Locator, from: [number, number], to: [number, num
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   scratch = mkdtempSync(join(tmpdir(), 'fp4lab-e2e-'));
-  outDir = buildRenderer();
-  server = await serveStatic(outDir);
+  rendererDir = buildRenderer();
+  server = await startWebMode();
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   errors = watchPageErrors(page);
@@ -108,11 +111,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('renderer (web build, in-page engine)', () => {
+describe('renderer in web mode (fp4lab serve)', () => {
   it('opens with the sample already analysed: metrics and the three heatmaps, no console errors', async () => {
     await page.goto(server.url);
     await waitForAnalysis(null);
@@ -268,32 +270,41 @@ describe('renderer (web build, in-page engine)', () => {
     expect(await page.getByTestId('progress').count()).toBe(0);
   });
 
-  it('exports the result as JSON through the host (a download on the web)', async () => {
-    await page.getByTestId('export').click();
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: 'Result (JSON)' }).click()]);
-    const json = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+  it('exports JSON and the HTML report as downloads, and copies the Python snippet', async () => {
+    const download = async (item: string): Promise<string> => {
+      await page.getByTestId('export').click();
+      const [d] = await Promise.all([page.waitForEvent('download'), page.getByRole('menuitem', { name: item }).click()]);
+      return readFileSync((await d.path())!, 'utf8');
+    };
+    const json = JSON.parse(await download('Result (JSON)'));
     expect(json.schema).toBe('fp4lab.analysis/1');
-    expect(json.id).toBe(await analysisId());
-    expect(json.a.metrics.mse).toBe((await shownMetrics('a')).mse);
-    // What the in-page engine cannot make is said in a sentence next to the menu, not thrown.
+    expect(json.result.id).toBe(await analysisId());
+    expect(json.result.a.metrics.mse).toBe((await shownMetrics('a')).mse);
+    const html = await download('Report (HTML)');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('self_attn.q_proj.weight');
+    // The snippet is shown whether or not the clipboard let us in (headless Chromium may not).
     await page.getByTestId('export').click();
-    await page.getByRole('menuitem', { name: 'Report (HTML)' }).click();
-    await expect.poll(() => page.getByTestId('export-status').textContent()).toContain('cannot export HTML');
+    await page.getByRole('menuitem', { name: 'Copy as Python' }).click();
+    const snippet = page.getByRole('dialog', { name: 'Python snippet' });
+    await expect.poll(() => snippet.getByRole('textbox').inputValue(), { timeout: 20_000 }).toContain('quantize_to_fp4');
+    await shot('07-python-snippet.png');
+    await snippet.getByRole('button', { name: 'Close' }).click();
   });
 
   it('shows histograms, the rule comparison and the output error map', async () => {
     await page.getByRole('tab', { name: 'Histograms' }).click();
     await expect.poll(() => page.getByTestId('histograms').locator('svg.main-svg').count(), { timeout: 20_000 }).toBeGreaterThan(2);
-    await shot('07-histograms.png');
+    await shot('08-histograms.png');
     await page.getByRole('tab', { name: 'Scale rules' }).click();
     const rc = page.getByTestId('rule-comparison');
     await expectPlotted(rc);
     // 5 NVFP4 rules and MXFP4's two, for A and for B.
     expect(await rc.locator('tr[data-variant]').count()).toBe(14);
-    await shot('08-rule-comparison.png');
+    await shot('09-rule-comparison.png');
     await page.getByRole('tab', { name: 'Output' }).click();
     await expectPlotted(page.getByTestId('heatmap-output'));
-    await shot('09-output-error.png');
+    await shot('10-output-error.png');
   });
 
   it('switches to the dark theme', async () => {
@@ -304,7 +315,7 @@ describe('renderer (web build, in-page engine)', () => {
     // plotly repaints with the dark paper colour
     await expect.poll(() => page.getByTestId('heatmap-scales').locator('svg.main-svg').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(22, 27, 34)');
     await page.waitForTimeout(300);
-    await shot('10-dark-theme.png');
+    await shot('11-dark-theme.png');
     expect(errors).toEqual([]);
   });
 
@@ -322,5 +333,40 @@ describe('renderer (web build, in-page engine)', () => {
         }),
     );
     expect(outcome).toEqual({ ran: false, directive: 'script-src-elem' });
+  });
+});
+
+describe('the same build as a static demo (in-page engine, no server)', () => {
+  it('analyses the sample and a compressed .npz in the page, with the engine\'s numbers and no console errors', async () => {
+    const demo = await serveStatic(rendererDir);
+    const demoPage = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const demoErrors = watchPageErrors(demoPage);
+    try {
+      page = demoPage; // the helpers above act on `page`
+      await demoPage.goto(demo.url);
+      await waitForAnalysis(null);
+      expect(await demoPage.locator('.statusbar').textContent()).toContain('in-page engine');
+      const ws = await sampleAnalysis();
+      expectSameMetrics(await shownMetrics('out'), ws.result.matmul!.metrics, 'sample A @ B.T in the page');
+      const file = join(corpusDir(), 'pair_compressed.npz');
+      await demoPage.getByTestId('file-input').setInputFiles(file);
+      await demoPage.getByRole('button', { name: 'Use A as A' }).click();
+      await demoPage.getByRole('button', { name: 'Use B as B' }).click();
+      const before = await analysisId();
+      await demoPage.getByTestId('run').click();
+      await waitForAnalysis(before);
+      const f = await openTensorFile(memoryByteSource(new Uint8Array(readFileSync(file)), 'pair_compressed.npz'), { inflater: nodeInflater });
+      const a = await readTensorAsMatrix(findTensor(f, 'A'), f.name);
+      const b = await readTensorAsMatrix(findTensor(f, 'B'), f.name);
+      const npz = await engineAnalysis(a, b, { a: {}, b: {} });
+      expectSameMetrics(await shownMetrics('a'), npz.result.a.metrics, 'npz A');
+      expectSameMetrics(await shownMetrics('out'), npz.result.matmul!.metrics, 'npz A @ B.T');
+      await demoPage.waitForTimeout(300);
+      await shot('12-static-demo-npz.png');
+      expect(demoErrors).toEqual([]);
+    } finally {
+      await demoPage.close();
+      await demo.close();
+    }
   });
 });

@@ -14,7 +14,7 @@ import { readQuantizedTensor } from '../../app/tensors/quantizedFile';
 import { openSafetensors } from '../../app/tensors/safetensors';
 import { findTensor } from '../../app/tensors/tensorFile';
 import { LocalService } from '../../renderer/api/localService';
-import { corpusDir } from '../helpers/paths';
+import { REPO_ROOT, corpusDir } from '../helpers/paths';
 
 /** Runs a job to its last event. */
 function runJob(service: LocalService, request: AnalyzeRequest, onStart?: (jobId: string) => void): Promise<{ events: JobEvent[]; last: JobEvent }> {
@@ -128,19 +128,20 @@ describe('the in-page service (LocalService)', () => {
     expect(events.some((e) => e.type === 'done')).toBe(false);
   });
 
-  it('exports the result as JSON and the quantized tensors as a quantized-tensor file', async () => {
-    const service = new LocalService();
+  it('exports through the report module: JSON, the quantized-tensor file, an HTML report', async () => {
+    const plotly = join(REPO_ROOT, 'node_modules', 'plotly.js-dist-min', 'plotly.min.js');
+    const service = new LocalService(undefined, async () => readFileSync(plotly, 'utf8'));
     const sample = await service.openSample();
     const { last } = await runJob(service, { a: { fileId: sample.fileId, tensor: SAMPLE_WEIGHT, kwargs: { scale_rule: 'l1_norm' } }, options: { compareRules: false } });
     const result = (last as { result: AnalysisResult }).result;
     const json = await service.exportAnalysis(result.id, 'json');
     expect(json.mimeType).toBe('application/json');
     const parsed = JSON.parse(new TextDecoder().decode(json.data));
-    expect(parsed.a.metrics.mse).toBe(result.a.metrics.mse);
-    expect(parsed.ruleComparison).toBeUndefined();
+    expect(parsed.schema).toBe('fp4lab.analysis/1');
+    expect(parsed.result.a.metrics.mse).toBe(result.a.metrics.mse);
 
     const st = await service.exportAnalysis(result.id, 'safetensors');
-    expect(st.fileName).toMatch(/\.fp4\.safetensors$/);
+    expect(st.fileName).toMatch(/-quantized\.safetensors$/);
     const file = await openSafetensors(memoryByteSource(st.data, st.fileName));
     const read = await readQuantizedTensor(file, SAMPLE_WEIGHT);
     const expected = quantizeToFp4(sampleWeight(), resolveQuantizeKwargs({ scale_rule: 'l1_norm' }));
@@ -148,7 +149,11 @@ describe('the in-page service (LocalService)', () => {
     expect(read.quantized.sf).toEqual(expected.sf);
     expect(read.quantized.normconst).toBe(expected.normconst);
 
-    expect(await rejection(service.exportAnalysis(result.id, 'html'))).toMatchObject({ code: 'UNSUPPORTED' });
+    const html = new TextDecoder().decode((await service.exportAnalysis(result.id, 'html')).data);
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain(SAMPLE_WEIGHT);
+    expect(await rejection(service.exportAnalysis(result.id, 'pdf'))).toMatchObject({ code: 'UNSUPPORTED' });
+    expect(await rejection(new LocalService().exportAnalysis(result.id, 'json'))).toMatchObject({ code: 'NOT_FOUND' });
     await service.releaseAnalysis(result.id);
     expect(await rejection(service.heatmap({ analysisId: result.id, target: 'a', field: 'scale', maxRows: 8, maxCols: 8 }))).toMatchObject({ code: 'NOT_FOUND' });
   });

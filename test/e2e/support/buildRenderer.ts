@@ -1,6 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../helpers/paths';
 
@@ -9,10 +7,10 @@ export function productionEnv(): NodeJS.ProcessEnv {
   return { ...process.env, NODE_ENV: 'production' };
 }
 
-/** A production build of the renderer into a fresh temp directory (the suite never touches dist/). */
+/** A production build of the renderer into dist/renderer, where `fp4lab serve` serves it from. */
 export function buildRenderer(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'fp4lab-renderer-'));
-  const r = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'error'], { cwd: REPO_ROOT, encoding: 'utf8', env: productionEnv() });
+  const outDir = join(REPO_ROOT, 'dist', 'renderer');
+  const r = spawnSync(join(REPO_ROOT, 'node_modules', '.bin', 'vite'), ['build', '--logLevel', 'error'], { cwd: REPO_ROOT, encoding: 'utf8', env: productionEnv() });
   if (r.status !== 0) throw new Error(`vite build failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return outDir;
 }
