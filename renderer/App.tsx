@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { Api, ApiError, FileSummary } from '../app/api/contract';
 import type { BackendStatus } from '../app/backends/backend';
 import { plotTheme } from '../app/plots/theme';
@@ -67,7 +67,8 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
   const job = useAnalysisJob(api);
   const theme = plotTheme(themeName);
 
-  useEffect(() => {
+  // Before paint, so a theme switch never shows a frame of the old colours.
+  useLayoutEffect(() => {
     document.documentElement.dataset.theme = themeName;
   }, [themeName]);
 

@@ -307,15 +307,51 @@ describe('renderer in web mode (fp4lab serve)', () => {
     await shot('10-output-error.png');
   });
 
+  it('runs the same job on two backends and finds the quantized bytes identical', async () => {
+    await page.getByRole('tab', { name: 'Backend diff' }).click();
+    const diff = page.getByTestId('backend-diff');
+    // Slot A holds the 2048x2048 tensor of the cancel test; a small pair keeps this quick.
+    await page.getByRole('button', { name: 'Use big.weight as A' }).waitFor();
+    await page.getByRole('list', { name: 'Open files' }).getByText('torch_mixed.safetensors').click();
+    await page.getByRole('button', { name: 'Use model.layers.0.self_attn.q_proj.weight as A' }).click();
+    await page.getByRole('button', { name: 'Use lm_head.weight as B' }).click();
+    await diff.getByTestId('run-diff').click();
+    await expect.poll(() => diff.getByTestId('diff-verdict').textContent(), { timeout: 60_000 }).toMatch(/^Quantized bytes identical on reference and reference/);
+    await expectPlotted(diff);
+    expect(await diff.locator('td.bad').count()).toBe(0);
+    await shot('11-backend-diff.png');
+  });
+
+  it('answers the keyboard: shortcuts for export, run and help; panes resize with the arrow keys', async () => {
+    await page.getByRole('tab', { name: 'Heatmaps' }).click();
+    await page.locator('body').click({ position: { x: 5, y: 990 } });
+    await page.keyboard.press('Control+e');
+    await expect.poll(() => page.getByRole('menu', { name: 'Export' }).count()).toBe(1);
+    await page.keyboard.press('Escape');
+    await expect.poll(() => page.getByRole('menu', { name: 'Export' }).count()).toBe(0);
+    const before = await analysisId();
+    await page.keyboard.press('Control+Enter');
+    await waitForAnalysis(before);
+    await page.keyboard.press('?');
+    await expect.poll(() => page.getByRole('dialog', { name: 'Keyboard shortcuts' }).count()).toBe(1);
+    await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).getByRole('button', { name: 'Close' }).click();
+    const splitter = page.getByRole('separator', { name: 'Resize the files pane' });
+    const width = Number(await splitter.getAttribute('aria-valuenow'));
+    await splitter.focus();
+    await page.keyboard.press('ArrowRight');
+    expect(Number(await splitter.getAttribute('aria-valuenow'))).toBe(width + 16);
+    await page.keyboard.press('ArrowLeft');
+  });
+
   it('switches to the dark theme', async () => {
     await page.getByRole('tab', { name: 'Heatmaps' }).click();
     await page.getByTestId('theme-toggle').click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await expectPlotted(page.getByTestId('heatmap-scales'));
     // plotly repaints with the dark paper colour
     await expect.poll(() => page.getByTestId('heatmap-scales').locator('svg.main-svg').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(22, 27, 34)');
     await page.waitForTimeout(300);
-    await shot('11-dark-theme.png');
+    await shot('12-dark-theme.png');
     expect(errors).toEqual([]);
   });
 
@@ -362,7 +398,7 @@ describe('the same build as a static demo (in-page engine, no server)', () => {
       expectSameMetrics(await shownMetrics('a'), npz.result.a.metrics, 'npz A');
       expectSameMetrics(await shownMetrics('out'), npz.result.matmul!.metrics, 'npz A @ B.T');
       await demoPage.waitForTimeout(300);
-      await shot('12-static-demo-npz.png');
+      await shot('13-static-demo-npz.png');
       expect(demoErrors).toEqual([]);
     } finally {
       await demoPage.close();

@@ -9,6 +9,8 @@ import { LIGHT_THEME } from '../../app/plots/theme';
 import { blockOfCell, cellEdges, cellExtent, needsFinerTile, poolWindowForViewport, viewportAround } from '../../app/plots/viewport';
 import { SeededRandom } from '../../app/samples/seededRandom';
 import type { RuleComparisonRow } from '../../app/analysis/model';
+import { diffHeatmapSpec } from '../../app/plots/diffHeatmapSpec';
+import { countDifferingBytes } from '../../renderer/views/backendDiff';
 
 const seed = 20260611;
 console.log(`plot spec tests: seed ${seed}`);
@@ -192,5 +194,20 @@ describe('number formatting', () => {
     expect(formatNumber(123456789)).toBe('1.235e8');
     expect(formatNumber(Infinity)).toBe('∞');
     expect(formatNumber(0)).toBe('0');
+  });
+});
+
+describe('backend diff', () => {
+  it('counts differing bytes (a length difference counts too) and leaves agreeing cells undrawn', () => {
+    expect(countDifferingBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3))).toEqual({ differing: 0, total: 3 });
+    expect(countDifferingBytes(Uint8Array.of(1, 2, 3), Uint8Array.of(1, 9, 3, 4))).toEqual({ differing: 2, total: 4 });
+    const spec = diffHeatmapSpec({ rows: 2, cols: 2, data: [0, 0, 0.5, 0] }, 4, 4, LIGHT_THEME);
+    const trace = spec.data[0] as { z: (number | null)[][]; x: number[]; zmax: number };
+    expect(trace.z).toEqual([
+      [null, null],
+      [0.5, null],
+    ]);
+    expect(trace.x).toEqual([0, 2, 4]);
+    expect(trace.zmax).toBe(0.5);
   });
 });
