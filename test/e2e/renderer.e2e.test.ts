@@ -227,8 +227,8 @@ describe('renderer in web mode (fp4lab serve)', () => {
       await zone.dispatchEvent('dragenter', { dataTransfer });
       await zone.dispatchEvent('drop', { dataTransfer });
     };
-    await drop('pair.npz');
-    await expect.poll(() => page.getByRole('list', { name: 'Open files' }).textContent(), { timeout: 20_000 }).toContain('pair.npz');
+    await drop('pair_compressed.npz');
+    await expect.poll(() => page.getByRole('list', { name: 'Open files' }).textContent(), { timeout: 20_000 }).toContain('pair_compressed.npz');
     await expect.poll(() => page.getByTestId('tensor-list').locator('[data-tensor]').count()).toBe(2);
     await drop('bad_json.safetensors');
     await expect.poll(() => page.getByTestId('open-error').textContent(), { timeout: 20_000 }).toContain('bad_json.safetensors');
