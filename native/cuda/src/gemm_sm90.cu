@@ -1,0 +1,274 @@
+// Hopper (sm_90a) bf16 GEMM for fp4_matmul: out = epilogue(A @ B^T), A [M x K] and B [N x K]
+// row-major bf16 (the dequantized FP4 operands, exact), fp32 accumulation on the tensor cores
+// (wgmma), and the reference's normconst epilogue fused: fp32(fp32(acc * nc_a) * nc_b) before the
+// cast, which cuBLAS cannot do in one pass.
+//
+// Shape of the kernel: persistent CTAs of three warpgroups. Warpgroup 0 is the producer (one
+// thread issues TMA loads of 128x64 A and 256x64 B tiles, 128-byte swizzled, into a ring of
+// STAGES shared-memory slots guarded by full/empty mbarriers); warpgroups 1 and 2 each own 64
+// rows of the 128x256 output tile and issue m64n256k16 wgmmas from shared memory, keeping one
+// group in flight. Tiles are visited in groups of GROUP_M row blocks so concurrent CTAs share
+// their operands in L2. Compiled only for sm_90a (wgmma and setmaxnreg need it).
+#include <cuda.h>
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "gemm_sm90.h"
+
+#if defined(__CUDA_ARCH__) && (__CUDA_ARCH__ == 900) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
+#define FP4LAB_HAS_WGMMA 1
+#endif
+
+namespace fp4lab {
+namespace sm90 {
+namespace {
+
+constexpr int BM = 128, BN = 256, BK = 64;
+constexpr int kConsumers = 2;
+constexpr int kThreads = 128 * (kConsumers + 1);
+constexpr int kGroupM = 16;
+constexpr uint32_t kTileBytesA = BM * BK * 2, kTileBytesB = BN * BK * 2;
+
+__device__ __forceinline__ uint32_t smem_addr(const void* p) { return static_cast<uint32_t>(__cvta_generic_to_shared(p)); }
+
+#ifdef FP4LAB_HAS_WGMMA
+__device__ __forceinline__ void mbar_init(uint64_t* bar, uint32_t count) {
+  asm volatile("mbarrier.init.shared::cta.b64 [%0], %1;" ::"r"(smem_addr(bar)), "r"(count));
+}
+__device__ __forceinline__ void mbar_expect_tx(uint64_t* bar, uint32_t bytes) {
+  asm volatile("mbarrier.arrive.expect_tx.shared::cta.b64 _, [%0], %1;" ::"r"(smem_addr(bar)), "r"(bytes) : "memory");
+}
+__device__ __forceinline__ void mbar_arrive(uint64_t* bar) {
+  asm volatile("mbarrier.arrive.shared::cta.b64 _, [%0];" ::"r"(smem_addr(bar)) : "memory");
+}
+__device__ __forceinline__ void mbar_wait(uint64_t* bar, uint32_t parity) {
+  const uint32_t addr = smem_addr(bar);
+  uint32_t done = 0;
+  do {
+    asm volatile(
+        "{\n"
+        ".reg .pred p;\n"
+        "mbarrier.try_wait.parity.shared::cta.b64 p, [%1], %2;\n"
+        "selp.u32 %0, 1, 0, p;\n"
+        "}\n"
+        : "=r"(done)
+        : "r"(addr), "r"(parity)
+        : "memory");
+  } while (!done);
+}
+__device__ __forceinline__ void tma_load_2d(void* dst, const CUtensorMap* map, uint64_t* bar, int32_t inner, int32_t outer) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4}], [%2];" ::"r"(smem_addr(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(smem_addr(bar)), "r"(inner), "r"(outer)
+      : "memory");
+}
+__device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
+__device__ __forceinline__ void wgmma_commit() { asm volatile("wgmma.commit_group.sync.aligned;" ::: "memory"); }
+template <int N>
+__device__ __forceinline__ void wgmma_wait() {
+  asm volatile("wgmma.wait_group.sync.aligned %0;" ::"n"(N) : "memory");
+}
+// Shared-memory matrix descriptor of a K-major tile written by TMA with 128-byte swizzle:
+// rows of 128 bytes, 8-row atoms 1024 bytes apart (SBO), swizzle mode 1 (128B).
+__device__ __forceinline__ uint64_t smem_desc(uint32_t addr) {
+  uint64_t d = 0;
+  d |= (uint64_t)((addr & 0x3ffff) >> 4);
+  d |= (uint64_t)(16 >> 4) << 16;
+  d |= (uint64_t)(1024 >> 4) << 32;
+  d |= (uint64_t)1 << 62;
+  return d;
+}
+
+// Generated: wgmma m64n256k16, bf16 x bf16 -> fp32, both operands from shared memory (K-major).
+__device__ __forceinline__ void wgmma_m64n256k16_bf16(float (&d)[128], uint64_t desc_a, uint64_t desc_b, int32_t accumulate) {
+  asm volatile(
+      "{\n"
+      ".reg .pred p;\n"
+      "setp.ne.b32 p, %130, 0;\n"
+      "wgmma.mma_async.sync.aligned.m64n256k16.f32.bf16.bf16 "
+      "{%0, %1, %2, %3, %4, %5, %6, %7, %8, %9, %10, %11, %12, %13, %14, %15, %16, %17, %18, %19, %20, %21, %22, %23, %24, %25, %26, %27, %28, %29, %30, %31, %32, %33, %34, %35, %36, %37, %38, %39, %40, %41, %42, %43, %44, %45, %46, %47, %48, %49, %50, %51, %52, %53, %54, %55, %56, %57, %58, %59, %60, %61, %62, %63, %64, %65, %66, %67, %68, %69, %70, %71, %72, %73, %74, %75, %76, %77, %78, %79, %80, %81, %82, %83, %84, %85, %86, %87, %88, %89, %90, %91, %92, %93, %94, %95, %96, %97, %98, %99, %100, %101, %102, %103, %104, %105, %106, %107, %108, %109, %110, %111, %112, %113, %114, %115, %116, %117, %118, %119, %120, %121, %122, %123, %124, %125, %126, %127}, "
+      "%128, %129, p, 1, 1, 0, 0;\n"
+      "}\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3]), "+f"(d[4]), "+f"(d[5]), "+f"(d[6]), "+f"(d[7]), "+f"(d[8]), "+f"(d[9]), "+f"(d[10]), "+f"(d[11]), "+f"(d[12]), "+f"(d[13]), "+f"(d[14]), "+f"(d[15]), "+f"(d[16]), "+f"(d[17]), "+f"(d[18]), "+f"(d[19]), "+f"(d[20]), "+f"(d[21]), "+f"(d[22]), "+f"(d[23]), "+f"(d[24]), "+f"(d[25]), "+f"(d[26]), "+f"(d[27]), "+f"(d[28]), "+f"(d[29]), "+f"(d[30]), "+f"(d[31]), "+f"(d[32]), "+f"(d[33]), "+f"(d[34]), "+f"(d[35]), "+f"(d[36]), "+f"(d[37]), "+f"(d[38]), "+f"(d[39]), "+f"(d[40]), "+f"(d[41]), "+f"(d[42]), "+f"(d[43]), "+f"(d[44]), "+f"(d[45]), "+f"(d[46]), "+f"(d[47]), "+f"(d[48]), "+f"(d[49]), "+f"(d[50]), "+f"(d[51]), "+f"(d[52]), "+f"(d[53]), "+f"(d[54]), "+f"(d[55]), "+f"(d[56]), "+f"(d[57]), "+f"(d[58]), "+f"(d[59]), "+f"(d[60]), "+f"(d[61]), "+f"(d[62]), "+f"(d[63]), "+f"(d[64]), "+f"(d[65]), "+f"(d[66]), "+f"(d[67]), "+f"(d[68]), "+f"(d[69]), "+f"(d[70]), "+f"(d[71]), "+f"(d[72]), "+f"(d[73]), "+f"(d[74]), "+f"(d[75]), "+f"(d[76]), "+f"(d[77]), "+f"(d[78]), "+f"(d[79]), "+f"(d[80]), "+f"(d[81]), "+f"(d[82]), "+f"(d[83]), "+f"(d[84]), "+f"(d[85]), "+f"(d[86]), "+f"(d[87]), "+f"(d[88]), "+f"(d[89]), "+f"(d[90]), "+f"(d[91]), "+f"(d[92]), "+f"(d[93]), "+f"(d[94]), "+f"(d[95]), "+f"(d[96]), "+f"(d[97]), "+f"(d[98]), "+f"(d[99]), "+f"(d[100]), "+f"(d[101]), "+f"(d[102]), "+f"(d[103]), "+f"(d[104]), "+f"(d[105]), "+f"(d[106]), "+f"(d[107]), "+f"(d[108]), "+f"(d[109]), "+f"(d[110]), "+f"(d[111]), "+f"(d[112]), "+f"(d[113]), "+f"(d[114]), "+f"(d[115]), "+f"(d[116]), "+f"(d[117]), "+f"(d[118]), "+f"(d[119]), "+f"(d[120]), "+f"(d[121]), "+f"(d[122]), "+f"(d[123]), "+f"(d[124]), "+f"(d[125]), "+f"(d[126]), "+f"(d[127])
+      : "l"(desc_a), "l"(desc_b), "r"(accumulate));
+}
+
+#endif  // FP4LAB_HAS_WGMMA
+
+struct TileCoord {
+  int m, n;
+};
+__device__ __forceinline__ TileCoord tile_coord(int tile, int tiles_m, int tiles_n) {
+  const int group = kGroupM * tiles_n;
+  const int g = tile / group, first_m = g * kGroupM;
+  const int gm = min(kGroupM, tiles_m - first_m);
+  const int in_group = tile - g * group;
+  return {first_m + in_group % gm, in_group / gm};
+}
+
+template <typename OutT>
+__device__ __forceinline__ void store_pair(OutT* out, float a, float b);
+template <>
+__device__ __forceinline__ void store_pair<float>(float* out, float a, float b) { *reinterpret_cast<float2*>(out) = make_float2(a, b); }
+template <>
+__device__ __forceinline__ void store_pair<__nv_bfloat16>(__nv_bfloat16* out, float a, float b) {
+  *reinterpret_cast<__nv_bfloat162*>(out) = __floats2bfloat162_rn(a, b);
+}
+template <>
+__device__ __forceinline__ void store_pair<__half>(__half* out, float a, float b) { *reinterpret_cast<__half2*>(out) = __floats2half2_rn(a, b); }
+template <typename OutT>
+__device__ __forceinline__ OutT cast_out(float v);
+template <>
+__device__ __forceinline__ float cast_out<float>(float v) { return v; }
+template <>
+__device__ __forceinline__ __nv_bfloat16 cast_out<__nv_bfloat16>(float v) { return __float2bfloat16_rn(v); }
+template <>
+__device__ __forceinline__ __half cast_out<__half>(float v) { return __float2half_rn(v); }
+
+template <typename OutT, int STAGES>
+__global__ void __launch_bounds__(kThreads, 1)
+    gemm_kernel(const __grid_constant__ CUtensorMap map_a, const __grid_constant__ CUtensorMap map_b, OutT* __restrict__ out, int M, int N,
+                int K, int64_t ldo, float nc_a, float nc_b, int fused_alpha) {
+#ifdef FP4LAB_HAS_WGMMA
+  extern __shared__ uint8_t smem_raw[];
+  uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
+  uint8_t* smem_a = smem;
+  uint8_t* smem_b = smem + STAGES * kTileBytesA;
+  uint64_t* full = reinterpret_cast<uint64_t*>(smem_b + STAGES * kTileBytesB);
+  uint64_t* empty = full + STAGES;
+
+  const int wg = threadIdx.x / 128;
+  const int tiles_m = (M + BM - 1) / BM, tiles_n = (N + BN - 1) / BN;
+  const int tiles = tiles_m * tiles_n;
+  const int k_blocks = K / BK;
+
+  if (threadIdx.x == 0) {
+    for (int s = 0; s < STAGES; s++) {
+      mbar_init(&full[s], 1);
+      mbar_init(&empty[s], kConsumers * 4);
+    }
+    asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
+  }
+  __syncthreads();
+
+  if (wg == 0) {
+    // Producer: one thread keeps the ring full.
+    asm volatile("setmaxnreg.dec.sync.aligned.u32 40;\n");
+    if (threadIdx.x == 0) {
+      int stage = 0;
+      uint32_t phase = 0;
+      for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+        const TileCoord tc = tile_coord(tile, tiles_m, tiles_n);
+        for (int kb = 0; kb < k_blocks; kb++) {
+          mbar_wait(&empty[stage], phase ^ 1);
+          mbar_expect_tx(&full[stage], kTileBytesA + kTileBytesB);
+          tma_load_2d(smem_a + stage * kTileBytesA, &map_a, &full[stage], kb * BK, tc.m * BM);
+          tma_load_2d(smem_b + stage * kTileBytesB, &map_b, &full[stage], kb * BK, tc.n * BN);
+          if (++stage == STAGES) {
+            stage = 0;
+            phase ^= 1;
+          }
+        }
+      }
+    }
+  } else {
+    asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n");
+    const int cw = wg - 1;  // which 64-row half of the tile
+    const int warp = (threadIdx.x / 32) % 4, lane = threadIdx.x % 32;
+    float d[128];
+    int stage = 0;
+    uint32_t phase = 0;
+    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
+      const TileCoord tc = tile_coord(tile, tiles_m, tiles_n);
+      int prev_stage = -1;
+      for (int kb = 0; kb < k_blocks; kb++) {
+        mbar_wait(&full[stage], phase);
+        wgmma_fence();
+        const uint32_t a_base = smem_addr(smem_a + stage * kTileBytesA) + cw * 64 * 128;
+        const uint32_t b_base = smem_addr(smem_b + stage * kTileBytesB);
+#pragma unroll
+        for (int kk = 0; kk < BK / 16; kk++) {
+          wgmma_m64n256k16_bf16(d, smem_desc(a_base + kk * 32), smem_desc(b_base + kk * 32), (kb > 0 || kk > 0) ? 1 : 0);
+        }
+        wgmma_commit();
+        wgmma_wait<1>();  // the previous k block's wgmmas are done: its slot can be refilled
+        if (prev_stage >= 0 && lane == 0) mbar_arrive(&empty[prev_stage]);
+        prev_stage = stage;
+        if (++stage == STAGES) {
+          stage = 0;
+          phase ^= 1;
+        }
+      }
+      wgmma_wait<0>();
+      if (prev_stage >= 0 && lane == 0) mbar_arrive(&empty[prev_stage]);
+
+      // Epilogue: accumulator fragment (m64nNk16 layout) -> normconsts -> out_dtype.
+      const int row0 = tc.m * BM + cw * 64 + warp * 16 + lane / 4;
+      const int col0 = tc.n * BN + (lane % 4) * 2;
+      const float alpha = __fmul_rn(nc_a, nc_b);
+      const bool pair_ok = (ldo % 2) == 0;
+#pragma unroll
+      for (int j = 0; j < 32; j++) {
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+          const int r = row0 + h * 8, c = col0 + j * 8;
+          float v0 = d[4 * j + 2 * h], v1 = d[4 * j + 2 * h + 1];
+          if (fused_alpha) {
+            v0 = __fmul_rn(v0, alpha);
+            v1 = __fmul_rn(v1, alpha);
+          } else {
+            v0 = __fmul_rn(__fmul_rn(v0, nc_a), nc_b);
+            v1 = __fmul_rn(__fmul_rn(v1, nc_a), nc_b);
+          }
+          if (r < M) {
+            OutT* dst = out + (int64_t)r * ldo + c;
+            if (pair_ok && c + 1 < N) store_pair<OutT>(dst, v0, v1);
+            else {
+              if (c < N) dst[0] = cast_out<OutT>(v0);
+              if (c + 1 < N) dst[1] = cast_out<OutT>(v1);
+            }
+          }
+        }
+      }
+    }
+  }
+#endif
+}
+
+template <typename OutT, int STAGES>
+cudaError_t launch_typed(const GemmArgs& g, cudaStream_t stream) {
+  const size_t smem = STAGES * (size_t)(kTileBytesA + kTileBytesB) + 2 * STAGES * 8 + 1024;
+  auto kernel = gemm_kernel<OutT, STAGES>;
+  cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
+  if (err != cudaSuccess) return err;
+  const int tiles = ((g.M + BM - 1) / BM) * ((g.N + BN - 1) / BN);
+  const int grid = tiles < g.sms ? tiles : g.sms;
+  kernel<<<grid, kThreads, smem, stream>>>(*static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
+                                          static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+  return cudaGetLastError();
+}
+
+}  // namespace
+
+bool compiled() {
+  // Whether this library carries sm_90a code at all (the kernel body is empty elsewhere).
+  return true;
+}
+
+int box_rows_a() { return BM; }
+int box_rows_b() { return BN; }
+int box_cols() { return BK; }
+
+cudaError_t launch(const GemmArgs& g, cudaStream_t stream) {
+  switch (g.out_dtype) {
+    case 0: return g.stages == 3 ? launch_typed<float, 3>(g, stream) : launch_typed<float, 4>(g, stream);
+    case 1: return g.stages == 3 ? launch_typed<__nv_bfloat16, 3>(g, stream) : launch_typed<__nv_bfloat16, 4>(g, stream);
+    default: return g.stages == 3 ? launch_typed<__half, 3>(g, stream) : launch_typed<__half, 4>(g, stream);
+  }
+}
+
+}  // namespace sm90
+}  // namespace fp4lab
