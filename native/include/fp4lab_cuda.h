@@ -253,6 +253,9 @@ FP4LAB_CUDA_API int32_t fp4lab_cuda_matmul_device(fp4lab_cuda_context* ctx, cons
    FP4LAB_CUDA_GEMM_WGMMA_SM90 (our kernel) or FP4LAB_CUDA_GEMM_CUBLASLT_BF16 (cuBLASLt alone). */
 FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_bf16_gemm(fp4lab_cuda_context* ctx, int32_t path, int64_t m, int64_t n, int64_t k, const void* a,
                                                    const void* b, int32_t out_dtype, void* out);
+/* The wgmma GEMM's pipeline depth (3 or 4 shared-memory stages) and cluster size (1, or 2 with
+   the B tile multicast) for this context; the defaults are the measured best (native/cuda/NOTES.md). */
+FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_set_wgmma_config(fp4lab_cuda_context* ctx, int32_t stages, int32_t cluster);
 /* The architectures this build carries kernels for, e.g. "sm_90 sm_90a sm_100a sm_120a". */
 FP4LAB_CUDA_API const char* fp4lab_cuda_build_archs(void);
 

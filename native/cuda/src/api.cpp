@@ -17,7 +17,7 @@ namespace fp4lab {
 const char* last_error();
 int32_t probe_kernel_image();  // quantize.cu: launches nothing, asks whether a kernel image fits this GPU
 int32_t wgmma_bf16_gemm(fp4lab_cuda_context* ctx, const void* a, const void* b, int64_t M, int64_t N, int64_t K, float nc_a, float nc_b,
-                        bool fused_alpha, int32_t out_dtype, void* out, int stages);
+                        bool fused_alpha, int32_t out_dtype, void* out);
 int32_t cublaslt_bf16_gemm(fp4lab_cuda_context* ctx, const void* a, const void* b, int64_t M, int64_t N, int64_t K, float alpha,
                            int32_t out_dtype, void* out);
 
@@ -399,10 +399,18 @@ int32_t fp4lab_cuda_diag_bf16_gemm(fp4lab_cuda_context* ctx, int32_t path, int64
                                    int32_t out_dtype, void* out) {
   clear_error();
   FP4_TRY(ensure_device(ctx));
-  if (path == FP4LAB_CUDA_GEMM_WGMMA_SM90) return wgmma_bf16_gemm(ctx, a, b, m, n, k, 1.0f, 1.0f, false, out_dtype, out, 4);
-  if (path == FP4LAB_CUDA_GEMM_WGMMA_SM90 + 100) return wgmma_bf16_gemm(ctx, a, b, m, n, k, 1.0f, 1.0f, false, out_dtype, out, 3);
+  if (path == FP4LAB_CUDA_GEMM_WGMMA_SM90) return wgmma_bf16_gemm(ctx, a, b, m, n, k, 1.0f, 1.0f, false, out_dtype, out);
   if (path == FP4LAB_CUDA_GEMM_CUBLASLT_BF16) return cublaslt_bf16_gemm(ctx, a, b, m, n, k, 1.0f, out_dtype, out);
   return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "diag_bf16_gemm: path must be WGMMA_SM90 or CUBLASLT_BF16");
+}
+
+int32_t fp4lab_cuda_diag_set_wgmma_config(fp4lab_cuda_context* ctx, int32_t stages, int32_t cluster) {
+  clear_error();
+  if (!ctx) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "context is NULL");
+  if ((stages != 3 && stages != 4) || (cluster != 1 && cluster != 2)) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "wgmma config: stages 3 or 4, cluster 1 or 2");
+  ctx->wgmma_stages = stages;
+  ctx->wgmma_cluster = cluster;
+  return FP4LAB_CUDA_OK;
 }
 
 }  // extern "C"

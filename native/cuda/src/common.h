@@ -80,6 +80,8 @@ struct fp4lab_cuda_context {
   // Large temporaries, grown on demand: prepared (transposed / rotated) inputs, bf16 GEMM
   // operands, fp32 GEMM intermediates, cuBLASLt workspace.
   fp4lab::DeviceBuffer prepared, gemm_a, gemm_b, gemm_acc, lt_workspace;
+  // The wgmma GEMM's configuration (NOTES.md says why these values).
+  int32_t wgmma_stages = 4, wgmma_cluster = 2;
   fp4lab::CublasLt* lt = nullptr;  // loaded on first use
   int32_t lt_status = -1;          // -1: not tried yet
   ~fp4lab_cuda_context();

@@ -154,14 +154,15 @@ bool wgmma_compiled() { return sm90::compiled(); }
 // The bf16 x bf16 -> out GEMM of dequantized operands by our wgmma kernel (also the benchmark's
 // "GEMM alone" row).
 int32_t wgmma_bf16_gemm(fp4lab_cuda_context* ctx, const void* a, const void* b, int64_t M, int64_t N, int64_t K, float nc_a, float nc_b,
-                        bool fused_alpha, int32_t out_dtype, void* out, int stages) {
+                        bool fused_alpha, int32_t out_dtype, void* out) {
+  const int stages = ctx->wgmma_stages, cluster = ctx->wgmma_cluster;
   if (!device_has_wgmma(ctx)) return fail(FP4LAB_CUDA_UNAVAILABLE, "the wgmma GEMM needs a Hopper GPU (sm_90); this is sm_%d%d", ctx->props.major, ctx->props.minor);
   if (K % sm90::box_cols() != 0) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "wgmma GEMM: K = %lld must be a multiple of %d", (long long)K, sm90::box_cols());
   if (M >= (1ll << 31) || N >= (1ll << 31) || K >= (1ll << 31)) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "wgmma GEMM: dimensions must be below 2^31");
   CUtensorMap map_a, map_b;
   FP4_TRY(make_bf16_map(&map_a, a, M, K, sm90::box_rows_a(), sm90::box_cols()));
-  FP4_TRY(make_bf16_map(&map_b, b, N, K, sm90::box_rows_b(), sm90::box_cols()));
-  sm90::GemmArgs g{&map_a, &map_b, out, (int)M, (int)N, (int)K, N, nc_a, nc_b, fused_alpha ? 1 : 0, out_dtype, stages,
+  FP4_TRY(make_bf16_map(&map_b, b, N, K, sm90::box_rows_b(cluster), sm90::box_cols()));
+  sm90::GemmArgs g{&map_a, &map_b, out, (int)M, (int)N, (int)K, N, nc_a, nc_b, fused_alpha ? 1 : 0, out_dtype, stages, cluster,
                    ctx->props.multiProcessorCount};
   FP4_CUDA_TRY(sm90::launch(g, ctx->stream));
   return FP4LAB_CUDA_OK;
@@ -251,14 +252,19 @@ int32_t matmul_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_packed* a, con
   // The bf16 paths: dequantize both operands (without normconsts), exactly.
   FP4_TRY(ctx->gemm_a.reserve((size_t)M * K * 2));
   FP4_TRY(ctx->gemm_b.reserve((size_t)N * K * 2));
-  FP4_TRY(dequantize_device(ctx, a, false, M, K, FP4LAB_CUDA_BF16, ctx->gemm_a.ptr, K));
-  FP4_TRY(dequantize_device(ctx, b, false, N, K, FP4LAB_CUDA_BF16, ctx->gemm_b.ptr, K));
+  FP4_TRY(dequantize_pair_bf16(ctx, a, M, ctx->gemm_a.ptr, b, N, ctx->gemm_b.ptr, K));
   if (path == FP4LAB_CUDA_GEMM_WGMMA_SM90) {
     if (!wgmma_compiled()) return fail(FP4LAB_CUDA_UNAVAILABLE, "this library was built without sm_90a code");
-    return wgmma_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, a->normconst, b->normconst, !exact, o->out_dtype, out, 4);
+    return wgmma_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, a->normconst, b->normconst, !exact, o->out_dtype, out);
   }
   if (path == FP4LAB_CUDA_GEMM_CUBLASLT_BF16) {
-    if (!exact) return cublaslt_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, alpha, o->out_dtype, out);
+    // cuBLASLt has no bf16 x bf16 -> fp16 GEMM: fp16 goes through the fp32 intermediate too.
+    if (!exact && o->out_dtype != FP4LAB_CUDA_F16) return cublaslt_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, alpha, o->out_dtype, out);
+    if (!exact) {
+      FP4_TRY(ctx->gemm_acc.reserve((size_t)M * N * 4));
+      FP4_TRY(cublaslt_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, alpha, FP4LAB_CUDA_F32, ctx->gemm_acc.ptr));
+      return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), M * N, 1.0f, o->out_dtype, out);
+    }
     FP4_TRY(ctx->gemm_acc.reserve((size_t)M * N * 4));
     FP4_TRY(cublaslt_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, a->normconst, FP4LAB_CUDA_F32, ctx->gemm_acc.ptr));
     return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), M * N, b->normconst, o->out_dtype, out);

@@ -14,6 +14,7 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
+#include <algorithm>
 #include <cstdint>
 
 #include "gemm_sm90.h"
@@ -63,6 +64,28 @@ __device__ __forceinline__ void tma_load_2d(void* dst, const CUtensorMap* map, u
   asm volatile(
       "cp.async.bulk.tensor.2d.shared::cluster.global.tile.mbarrier::complete_tx::bytes [%0], [%1, {%3, %4}], [%2];" ::"r"(smem_addr(dst)),
       "l"(reinterpret_cast<uint64_t>(map)), "r"(smem_addr(bar)), "r"(inner), "r"(outer)
+      : "memory");
+}
+__device__ __forceinline__ uint32_t cluster_rank() {
+  uint32_t r;
+  asm volatile("mov.u32 %0, %%cluster_ctarank;" : "=r"(r));
+  return r;
+}
+__device__ __forceinline__ void cluster_sync() {
+  asm volatile("barrier.cluster.arrive.release.aligned;\nbarrier.cluster.wait.acquire.aligned;" ::: "memory");
+}
+// Arrive on the mbarrier at the same shared-memory offset in CTA `rank` of the cluster.
+__device__ __forceinline__ void mbar_arrive_cluster(uint64_t* bar, uint32_t rank) {
+  uint32_t remote;
+  asm volatile("mapa.shared::cluster.u32 %0, %1, %2;" : "=r"(remote) : "r"(smem_addr(bar)), "r"(rank));
+  asm volatile("mbarrier.arrive.release.cluster.shared::cluster.b64 _, [%0];" ::"r"(remote) : "memory");
+}
+// TMA load written to the same offset in every CTA of `mask`, completing on each one's barrier.
+__device__ __forceinline__ void tma_load_2d_multicast(void* dst, const CUtensorMap* map, uint64_t* bar, int32_t inner, int32_t outer, uint16_t mask) {
+  asm volatile(
+      "cp.async.bulk.tensor.2d.shared::cluster.global.mbarrier::complete_tx::bytes.multicast::cluster [%0], [%1, {%3, %4}], [%2], %5;" ::"r"(
+          smem_addr(dst)),
+      "l"(reinterpret_cast<uint64_t>(map)), "r"(smem_addr(bar)), "r"(inner), "r"(outer), "h"(mask)
       : "memory");
 }
 __device__ __forceinline__ void wgmma_fence() { asm volatile("wgmma.fence.sync.aligned;" ::: "memory"); }
@@ -128,7 +151,9 @@ __device__ __forceinline__ __nv_bfloat16 cast_out<__nv_bfloat16>(float v) { retu
 template <>
 __device__ __forceinline__ __half cast_out<__half>(float v) { return __float2half_rn(v); }
 
-template <typename OutT, int STAGES>
+// CLUSTER = 2: two CTAs on vertically adjacent tiles (same B columns) form a cluster; each
+// loads half of the 256-row B tile and multicasts it to both, halving B's L2 -> SM traffic.
+template <typename OutT, int STAGES, int CLUSTER>
 __global__ void __launch_bounds__(kThreads, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap map_a, const __grid_constant__ CUtensorMap map_b, OutT* __restrict__ out, int M, int N,
                 int K, int64_t ldo, float nc_a, float nc_b, int fused_alpha) {
@@ -141,18 +166,25 @@ __global__ void __launch_bounds__(kThreads, 1)
   uint64_t* empty = full + STAGES;
 
   const int wg = threadIdx.x / 128;
+  const uint32_t rank = CLUSTER > 1 ? cluster_rank() : 0;
   const int tiles_m = (M + BM - 1) / BM, tiles_n = (N + BN - 1) / BN;
-  const int tiles = tiles_m * tiles_n;
+  // Work is counted in cluster tiles (CLUSTER row blocks x one column block). A CTA whose row
+  // block lies past M still loads its half of B for its partner; TMA fills its A with zeros and
+  // its stores are skipped.
+  const int tiles_mc = (tiles_m + CLUSTER - 1) / CLUSTER;
+  const int tiles = tiles_mc * tiles_n;
+  const int cluster_id = blockIdx.x / CLUSTER, clusters = gridDim.x / CLUSTER;
   const int k_blocks = K / BK;
 
   if (threadIdx.x == 0) {
     for (int s = 0; s < STAGES; s++) {
       mbar_init(&full[s], 1);
-      mbar_init(&empty[s], kConsumers * 4);
+      mbar_init(&empty[s], kConsumers * 4 * CLUSTER);
     }
     asm volatile("fence.mbarrier_init.release.cluster;" ::: "memory");
   }
-  __syncthreads();
+  if constexpr (CLUSTER > 1) cluster_sync();
+  else __syncthreads();
 
   if (wg == 0) {
     // Producer: one thread keeps the ring full.
@@ -160,13 +192,20 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (threadIdx.x == 0) {
       int stage = 0;
       uint32_t phase = 0;
-      for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-        const TileCoord tc = tile_coord(tile, tiles_m, tiles_n);
+      for (int tile = cluster_id; tile < tiles; tile += clusters) {
+        const TileCoord tc = tile_coord(tile, tiles_mc, tiles_n);
+        const int m_blk = tc.m * CLUSTER + (int)rank;
         for (int kb = 0; kb < k_blocks; kb++) {
           mbar_wait(&empty[stage], phase ^ 1);
           mbar_expect_tx(&full[stage], kTileBytesA + kTileBytesB);
-          tma_load_2d(smem_a + stage * kTileBytesA, &map_a, &full[stage], kb * BK, tc.m * BM);
-          tma_load_2d(smem_b + stage * kTileBytesB, &map_b, &full[stage], kb * BK, tc.n * BN);
+          tma_load_2d(smem_a + stage * kTileBytesA, &map_a, &full[stage], kb * BK, m_blk * BM);
+          if constexpr (CLUSTER == 1) {
+            tma_load_2d(smem_b + stage * kTileBytesB, &map_b, &full[stage], kb * BK, tc.n * BN);
+          } else {
+            constexpr int kHalf = BN / CLUSTER;
+            tma_load_2d_multicast(smem_b + stage * kTileBytesB + rank * kHalf * 128, &map_b, &full[stage], kb * BK, tc.n * BN + (int)rank * kHalf,
+                                  (uint16_t)((1u << CLUSTER) - 1));
+          }
           if (++stage == STAGES) {
             stage = 0;
             phase ^= 1;
@@ -181,8 +220,19 @@ __global__ void __launch_bounds__(kThreads, 1)
     float d[128];
     int stage = 0;
     uint32_t phase = 0;
-    for (int tile = blockIdx.x; tile < tiles; tile += gridDim.x) {
-      const TileCoord tc = tile_coord(tile, tiles_m, tiles_n);
+    // Release a slot: every consumer warp of every CTA that reads it (B is shared in a cluster).
+    auto release = [&](int s) {
+      if (lane != 0) return;
+      if constexpr (CLUSTER == 1) {
+        mbar_arrive(&empty[s]);
+      } else {
+#pragma unroll
+        for (uint32_t c = 0; c < CLUSTER; c++) mbar_arrive_cluster(&empty[s], c);
+      }
+    };
+    for (int tile = cluster_id; tile < tiles; tile += clusters) {
+      const TileCoord tc0 = tile_coord(tile, tiles_mc, tiles_n);
+      const TileCoord tc{tc0.m * CLUSTER + (int)rank, tc0.n};
       int prev_stage = -1;
       for (int kb = 0; kb < k_blocks; kb++) {
         mbar_wait(&full[stage], phase);
@@ -195,7 +245,7 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
         wgmma_commit();
         wgmma_wait<1>();  // the previous k block's wgmmas are done: its slot can be refilled
-        if (prev_stage >= 0 && lane == 0) mbar_arrive(&empty[prev_stage]);
+        if (prev_stage >= 0) release(prev_stage);
         prev_stage = stage;
         if (++stage == STAGES) {
           stage = 0;
@@ -203,7 +253,7 @@ __global__ void __launch_bounds__(kThreads, 1)
         }
       }
       wgmma_wait<0>();
-      if (prev_stage >= 0 && lane == 0) mbar_arrive(&empty[prev_stage]);
+      if (prev_stage >= 0) release(prev_stage);
 
       // Epilogue: accumulator fragment (m64nNk16 layout) -> normconsts -> out_dtype.
       const int row0 = tc.m * BM + cw * 64 + warp * 16 + lane / 4;
@@ -235,20 +285,40 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
     }
   }
+  // A CTA may not leave while its partner can still write into its shared memory or barriers.
+  if constexpr (CLUSTER > 1) cluster_sync();
 #endif
 }
 
-template <typename OutT, int STAGES>
+template <typename OutT, int STAGES, int CLUSTER>
 cudaError_t launch_typed(const GemmArgs& g, cudaStream_t stream) {
   const size_t smem = STAGES * (size_t)(kTileBytesA + kTileBytesB) + 2 * STAGES * 8 + 1024;
-  auto kernel = gemm_kernel<OutT, STAGES>;
+  auto kernel = gemm_kernel<OutT, STAGES, CLUSTER>;
   cudaError_t err = cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem);
   if (err != cudaSuccess) return err;
-  const int tiles = ((g.M + BM - 1) / BM) * ((g.N + BN - 1) / BN);
-  const int grid = tiles < g.sms ? tiles : g.sms;
-  kernel<<<grid, kThreads, smem, stream>>>(*static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
-                                          static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
-  return cudaGetLastError();
+  const int tiles_m = (g.M + BM - 1) / BM, tiles_n = (g.N + BN - 1) / BN;
+  const int cluster_tiles = ((tiles_m + CLUSTER - 1) / CLUSTER) * tiles_n;
+  const int clusters = std::min(cluster_tiles, g.sms / CLUSTER);
+  cudaLaunchConfig_t cfg{};
+  cfg.gridDim = dim3(clusters * CLUSTER);
+  cfg.blockDim = dim3(kThreads);
+  cfg.dynamicSmemBytes = smem;
+  cfg.stream = stream;
+  cudaLaunchAttribute attr[1];
+  attr[0].id = cudaLaunchAttributeClusterDimension;
+  attr[0].val.clusterDim.x = CLUSTER;
+  attr[0].val.clusterDim.y = 1;
+  attr[0].val.clusterDim.z = 1;
+  cfg.attrs = attr;
+  cfg.numAttrs = 1;
+  return cudaLaunchKernelEx(&cfg, kernel, *static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
+                            static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+}
+
+template <typename OutT>
+cudaError_t launch_config(const GemmArgs& g, cudaStream_t stream) {
+  if (g.cluster == 2) return g.stages == 3 ? launch_typed<OutT, 3, 2>(g, stream) : launch_typed<OutT, 4, 2>(g, stream);
+  return g.stages == 3 ? launch_typed<OutT, 3, 1>(g, stream) : launch_typed<OutT, 4, 1>(g, stream);
 }
 
 }  // namespace
@@ -259,14 +329,14 @@ bool compiled() {
 }
 
 int box_rows_a() { return BM; }
-int box_rows_b() { return BN; }
+int box_rows_b(int cluster) { return BN / cluster; }
 int box_cols() { return BK; }
 
 cudaError_t launch(const GemmArgs& g, cudaStream_t stream) {
   switch (g.out_dtype) {
-    case 0: return g.stages == 3 ? launch_typed<float, 3>(g, stream) : launch_typed<float, 4>(g, stream);
-    case 1: return g.stages == 3 ? launch_typed<__nv_bfloat16, 3>(g, stream) : launch_typed<__nv_bfloat16, 4>(g, stream);
-    default: return g.stages == 3 ? launch_typed<__half, 3>(g, stream) : launch_typed<__half, 4>(g, stream);
+    case 0: return launch_config<float>(g, stream);
+    case 1: return launch_config<__nv_bfloat16>(g, stream);
+    default: return launch_config<__half>(g, stream);
   }
 }
 

@@ -10,7 +10,7 @@ namespace sm90 {
 
 struct GemmArgs {
   const void* map_a;  // CUtensorMap of A [M x K] bf16, box box_cols() x box_rows_a(), 128B swizzle
-  const void* map_b;  // CUtensorMap of B [N x K] bf16, box box_cols() x box_rows_b()
+  const void* map_b;  // CUtensorMap of B [N x K] bf16, box box_cols() x box_rows_b(cluster)
   void* out;
   int M, N, K;
   int64_t ldo;
@@ -18,12 +18,13 @@ struct GemmArgs {
   int fused_alpha;
   int out_dtype;  // fp4lab_cuda_dtype
   int stages;     // 3 or 4
+  int cluster;    // 1 or 2 (B multicast across two CTAs)
   int sms;
 };
 
 bool compiled();
 int box_rows_a();
-int box_rows_b();
+int box_rows_b(int cluster);
 int box_cols();
 cudaError_t launch(const GemmArgs& args, cudaStream_t stream);
 

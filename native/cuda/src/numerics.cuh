@@ -128,10 +128,17 @@ FP4_HD float div_by_scale(float a, float s, float rcp_s) {
 // v below 6.4): adding C = 2^22, 2^23 or 2^24 puts the grid step (0.5, 1, 2) at the last
 // mantissa bit, so the fp32 addition does the rounding. Returns t = v + C; the magnitude is
 // t - C and the code comes from t's bits alone (e2m1_code_from_t).
-FP4_HD float e2m1_round_t(float v) {
-  const float c = v < 2.0f ? 4194304.0f : (v < 4.0f ? 8388608.0f : 16777216.0f);
-  return f32_add(v, c);
+// C from v's power of two: C = max(2^floor(log2 v) * 2^22, 2^22), i.e. 2^22 below 2, 2^23 in
+// [2, 4), 2^24 in [4, 8): an integer add on the exponent and a max (one VIADDMNMX on sm_90).
+FP4_HD float e2m1_round_c(float v) {
+#if defined(__CUDA_ARCH__)
+  return __uint_as_float(__viaddmax_u32(__float_as_uint(v) & 0xff800000u, 0x0B000000u, 0x4A800000u));
+#else
+  const uint32_t a = (f32_bits(v) & 0xff800000u) + 0x0B000000u;
+  return bits_f32(a > 0x4A800000u ? a : 0x4A800000u);
+#endif
 }
+FP4_HD float e2m1_round_t(float v) { return f32_add(v, e2m1_round_c(v)); }
 FP4_HD float e2m1_q_from_t(float t) {
   // t's exponent identifies C: t < 2C.
   const float c = bits_f32(f32_bits(t) & 0xff800000u);

@@ -26,6 +26,10 @@ int32_t check_packed(const fp4lab_cuda_packed* q, const char* name);
 int32_t dequantize_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_packed* q, bool apply_normconst, int64_t out_rows,
                           int64_t out_cols, int32_t out_dtype, void* out, int64_t out_stride);
 
+// Both GEMM operands to bf16 (rows x k each, row stride k) in one launch.
+int32_t dequantize_pair_bf16(fp4lab_cuda_context* ctx, const fp4lab_cuda_packed* a, int64_t a_rows, void* a_out, const fp4lab_cuda_packed* b,
+                             int64_t b_rows, void* b_out, int64_t k);
+
 int32_t matmul_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_packed* a, const fp4lab_cuda_packed* b,
                       const fp4lab_cuda_matmul_options* options, void* out);
 

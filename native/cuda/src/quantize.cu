@@ -239,7 +239,7 @@ __device__ __forceinline__ void round_group(const float* x, const ScaleCandidate
       tq[i] = q;
       q_out[i] = q;
     } else {
-      const float cc = v < 2.0f ? 4194304.0f : (v < 4.0f ? 8388608.0f : 16777216.0f);
+      const float cc = e2m1_round_c(v);
       const float t = __fadd_rn(v, cc);
       tq[i] = t;
       q_out[i] = __fsub_rn(t, cc);
@@ -261,12 +261,37 @@ __global__ void __launch_bounds__(kThreads) quantize_1d_kernel(const QuantParams
   const TensorScale ts = tensor_scale<BS, RULE>(p, amax_bits);
   if (blockIdx.x == 0 && threadIdx.x == 0) *p.normconst_out = ts.nc;
   const uint32_t key = p.rng_key;
-  for (uint32_t g = blockIdx.x * kThreads + threadIdx.x; g < p.groups; g += gridDim.x * kThreads) {
+  // Persistent grid: while a block is computed, the next one's bytes are already on their way
+  // (the adaptive rules spend long enough on a block that loads must overlap the arithmetic).
+  constexpr int kVecs = BS * (int)sizeof(T) / 16;
+  const uint32_t stride = gridDim.x * kThreads;
+  uint4 next[kVecs];
+  bool next_fast = false;
+  auto prefetch = [&](uint32_t g) {
+    next_fast = false;
+    if (g >= p.groups) return;
+    const uint32_t r = p.group_cols.div(g);
+    const int64_t c0 = (int64_t)(g - r * p.group_cols.d) * BS;
+    if ((int64_t)r < p.src.rows && c0 + BS <= p.src.cols && p.src.vec_ok) {
+      const uint4* src = reinterpret_cast<const uint4*>(static_cast<const T*>(p.src.data) + (int64_t)r * p.src.stride + c0);
+#pragma unroll
+      for (int i = 0; i < kVecs; i++) next[i] = __ldcs(src + i);
+      next_fast = true;
+    }
+  };
+  prefetch(blockIdx.x * kThreads + threadIdx.x);
+  for (uint32_t g = blockIdx.x * kThreads + threadIdx.x; g < p.groups; g += stride) {
     const uint32_t r = p.group_cols.div(g);
     const uint32_t b = g - r * p.group_cols.d;
     const int64_t c0 = (int64_t)b * BS;
     float x[BS];
-    load_row_segment<T, BS>(p.src, r, c0, x);
+    if (next_fast) {
+#pragma unroll
+      for (int i = 0; i < kVecs; i++) unpack16<T>(next[i], x + i * (16 / (int)sizeof(T)));
+    } else {
+      load_row_segment<T, BS>(p.src, r, c0, x);
+    }
+    prefetch(g + stride);
     float amax_b = 0.0f;
 #pragma unroll
     for (int i = 0; i < BS; i++) amax_b = fmaxf(amax_b, fabsf(x[i]));
@@ -456,8 +481,22 @@ int rule_kind(int32_t rule) {
 
 template <typename T, int BS, bool TWO_D, int RULE, bool STOCH>
 void launch_quantize(const QuantParams& p, int grid, cudaStream_t stream) {
-  if constexpr (TWO_D) quantize_2d_kernel<T, BS, RULE, STOCH><<<grid, kThreads, 0, stream>>>(p);
-  else quantize_1d_kernel<T, BS, RULE, STOCH><<<grid, kThreads, 0, stream>>>(p);
+  if constexpr (TWO_D) {
+    quantize_2d_kernel<T, BS, RULE, STOCH><<<grid, kThreads, 0, stream>>>(p);
+  } else {
+    // Persistent: as many CTAs as fit at once (no more than there is work for).
+    static int resident = 0;
+    if (resident == 0) {
+      int device = 0, sms = 0, per_sm = 0;
+      cudaGetDevice(&device);
+      cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+      cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, quantize_1d_kernel<T, BS, RULE, STOCH>, kThreads, 0);
+      resident = std::max(1, sms * std::max(1, per_sm));
+    }
+    const int g = std::max(1, std::min<int>(resident, (int)((p.groups + kThreads - 1) / kThreads)));
+    (void)grid;
+    quantize_1d_kernel<T, BS, RULE, STOCH><<<g, kThreads, 0, stream>>>(p);
+  }
 }
 
 template <typename T, int BS, bool TWO_D, bool STOCH>
