@@ -256,6 +256,9 @@ FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_bf16_gemm(fp4lab_cuda_context* ctx, int
 /* The wgmma GEMM's pipeline depth (3 or 4 shared-memory stages) and cluster size (1, or 2 with
    the B tile multicast) for this context; the defaults are the measured best (native/cuda/NOTES.md). */
 FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_set_wgmma_config(fp4lab_cuda_context* ctx, int32_t stages, int32_t cluster);
+/* The 1-D quantize kernel's grid: persistent (1, resident CTAs with the next block prefetched)
+   or one short-lived CTA per 256 blocks (0). The default is the measured best. */
+FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_set_quantize_grid(fp4lab_cuda_context* ctx, int32_t persistent);
 /* The architectures this build carries kernels for, e.g. "sm_90 sm_90a sm_100a sm_120a". */
 FP4LAB_CUDA_API const char* fp4lab_cuda_build_archs(void);
 

@@ -413,4 +413,11 @@ int32_t fp4lab_cuda_diag_set_wgmma_config(fp4lab_cuda_context* ctx, int32_t stag
   return FP4LAB_CUDA_OK;
 }
 
+int32_t fp4lab_cuda_diag_set_quantize_grid(fp4lab_cuda_context* ctx, int32_t persistent) {
+  clear_error();
+  if (!ctx) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "context is NULL");
+  ctx->quantize_persistent = persistent ? 1 : 0;
+  return FP4LAB_CUDA_OK;
+}
+
 }  // extern "C"

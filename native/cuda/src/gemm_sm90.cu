@@ -298,21 +298,34 @@ cudaError_t launch_typed(const GemmArgs& g, cudaStream_t stream) {
   if (err != cudaSuccess) return err;
   const int tiles_m = (g.M + BM - 1) / BM, tiles_n = (g.N + BN - 1) / BN;
   const int cluster_tiles = ((tiles_m + CLUSTER - 1) / CLUSTER) * tiles_n;
-  const int clusters = std::min(cluster_tiles, g.sms / CLUSTER);
-  cudaLaunchConfig_t cfg{};
-  cfg.gridDim = dim3(clusters * CLUSTER);
-  cfg.blockDim = dim3(kThreads);
-  cfg.dynamicSmemBytes = smem;
-  cfg.stream = stream;
-  cudaLaunchAttribute attr[1];
-  attr[0].id = cudaLaunchAttributeClusterDimension;
-  attr[0].val.clusterDim.x = CLUSTER;
-  attr[0].val.clusterDim.y = 1;
-  attr[0].val.clusterDim.z = 1;
-  cfg.attrs = attr;
-  cfg.numAttrs = 1;
-  return cudaLaunchKernelEx(&cfg, kernel, *static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
-                            static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+  if constexpr (CLUSTER == 1) {
+    const int grid = std::min(cluster_tiles, g.sms);
+    kernel<<<grid, kThreads, smem, stream>>>(*static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
+                                            static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+    return cudaGetLastError();
+  } else {
+    cudaLaunchConfig_t cfg{};
+    cfg.blockDim = dim3(kThreads);
+    cfg.dynamicSmemBytes = smem;
+    cfg.stream = stream;
+    cudaLaunchAttribute attr[1];
+    attr[0].id = cudaLaunchAttributeClusterDimension;
+    attr[0].val.clusterDim.x = CLUSTER;
+    attr[0].val.clusterDim.y = 1;
+    attr[0].val.clusterDim.z = 1;
+    cfg.attrs = attr;
+    cfg.numAttrs = 1;
+    // The kernel is persistent: launch only as many clusters as can be resident at once (SMs
+    // pair up within a GPC, so that can be fewer than SMs / 2); more would run as a second wave.
+    cfg.gridDim = dim3(g.sms);
+    int resident = 0;
+    err = cudaOccupancyMaxActiveClusters(&resident, kernel, &cfg);
+    if (err != cudaSuccess) return err;
+    const int clusters = std::max(1, std::min(cluster_tiles, resident));
+    cfg.gridDim = dim3(clusters * CLUSTER);
+    return cudaLaunchKernelEx(&cfg, kernel, *static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
+                              static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+  }
 }
 
 template <typename OutT>

@@ -89,6 +89,15 @@ FP4_HD uint32_t ue8m0_ceil(float t) {
   return e >= 0xffu ? 0xffu : e;
 }
 
+// ---- x / s, correctly rounded, from a correctly rounded reciprocal (Markstein). Valid for the
+// ranges quantization meets (no overflow, quotient normal or far below the first E2M1 step);
+// test/native/cuda/numerics_check.cpp checks it exhaustively against IEEE division.
+FP4_HD float div_by_scale(float a, float s, float rcp_s) {
+  const float q0 = f32_mul(a, rcp_s);
+  const float r = f32_fma(-q0, s, a);
+  return f32_fma(r, rcp_s, q0);
+}
+
 // ---- scale candidates: NUMERICS.md sections 2.1, 2.2, 6 ----
 // NVFP4 normconst divisor D: always_6 2688, always_4 1792, adaptive 1536.
 FP4_HD float normconst_from_amax(float amax, float divisor) {
@@ -109,18 +118,20 @@ FP4_HD ScaleCandidate nvfp4_candidate(float amax_block, float target_times_nc, f
   return {byte, f32_mul(e4m3_value(byte), nc)};
 }
 
+// The same candidate with amax_block / (target * nc) from the reciprocal of target * nc
+// (hoisted per thread): the quotient is correctly rounded wherever it decides the byte
+// (numerics_check.cpp compares the bytes against nvfp4_candidate exhaustively over bf16 amaxes).
+FP4_HD ScaleCandidate nvfp4_candidate_rcp(float amax_block, float target_times_nc, float rcp_target_times_nc, float nc) {
+  float s_hp = div_by_scale(amax_block, target_times_nc, rcp_target_times_nc);
+  if (!(s_hp >= kE4M3MinNormal)) s_hp = kE4M3MinNormal;
+  else if (s_hp > kE4M3Max) s_hp = kE4M3Max;
+  const uint32_t byte = e4m3_encode(s_hp);
+  return {byte, f32_mul(e4m3_value(byte), nc)};
+}
+
 FP4_HD ScaleCandidate mxfp4_candidate(float amax_block, float target) {
   const uint32_t byte = ue8m0_ceil(f32_div(amax_block, target));
   return {byte, byte == 0 ? 0.0f : ue8m0_value(byte)};
-}
-
-// ---- x / s, correctly rounded, from a correctly rounded reciprocal (Markstein). Valid for the
-// ranges quantization meets (no overflow, quotient normal or far below the first E2M1 step);
-// test/native/cuda/numerics_check.cpp checks it exhaustively against IEEE division.
-FP4_HD float div_by_scale(float a, float s, float rcp_s) {
-  const float q0 = f32_mul(a, rcp_s);
-  const float r = f32_fma(-q0, s, a);
-  return f32_fma(r, rcp_s, q0);
 }
 
 // ---- E2M1 rounding: NUMERICS.md section 2.3 ----

@@ -175,12 +175,12 @@ struct QuantParams {
 
 // The tensor-wide values every thread needs: nc and target * nc for each candidate.
 struct TensorScale {
-  float nc, tnc0, tnc1;
+  float nc, tnc0, tnc1, rcp0, rcp1;  // target * nc and its reciprocal, per candidate
 };
 
 template <int BS, int RULE>
 __device__ __forceinline__ TensorScale tensor_scale(const QuantParams& p, uint32_t amax_bits) {
-  TensorScale t{1.0f, 0.0f, 0.0f};
+  TensorScale t{1.0f, 0.0f, 0.0f, 0.0f, 0.0f};
   if constexpr (BS == 16) {
     t.nc = normconst_from_amax(__uint_as_float(amax_bits), p.divisor);
     if constexpr (RULE == RULE_FIXED) {
@@ -189,13 +189,15 @@ __device__ __forceinline__ TensorScale tensor_scale(const QuantParams& p, uint32
       t.tnc0 = __fmul_rn(6.0f, t.nc);
       t.tnc1 = __fmul_rn(4.0f, t.nc);
     }
+    t.rcp0 = __frcp_rn(t.tnc0);
+    t.rcp1 = __frcp_rn(t.tnc1);
   }
   return t;
 }
 
 template <int BS>
-__device__ __forceinline__ ScaleCandidate make_candidate(float amax_block, float tnc, float nc, float target) {
-  if constexpr (BS == 16) return nvfp4_candidate(amax_block, tnc, nc);
+__device__ __forceinline__ ScaleCandidate make_candidate(float amax_block, float tnc, float rcp_tnc, float nc, float target) {
+  if constexpr (BS == 16) return nvfp4_candidate_rcp(amax_block, tnc, rcp_tnc, nc);
   else return mxfp4_candidate(amax_block, target);
 }
 
@@ -267,9 +269,12 @@ __global__ void __launch_bounds__(kThreads) quantize_1d_kernel(const QuantParams
   const uint32_t stride = gridDim.x * kThreads;
   uint4 next[kVecs];
   bool next_fast = false;
-  auto prefetch = [&](uint32_t g) {
+  // Blocks are visited from the end of the tensor: the amax pass read it front to back, so its
+  // tail may still be in L2.
+  auto prefetch = [&](uint32_t i) {
     next_fast = false;
-    if (g >= p.groups) return;
+    if (i >= p.groups) return;
+    const uint32_t g = p.groups - 1 - i;
     const uint32_t r = p.group_cols.div(g);
     const int64_t c0 = (int64_t)(g - r * p.group_cols.d) * BS;
     if ((int64_t)r < p.src.rows && c0 + BS <= p.src.cols && p.src.vec_ok) {
@@ -280,7 +285,8 @@ __global__ void __launch_bounds__(kThreads) quantize_1d_kernel(const QuantParams
     }
   };
   prefetch(blockIdx.x * kThreads + threadIdx.x);
-  for (uint32_t g = blockIdx.x * kThreads + threadIdx.x; g < p.groups; g += stride) {
+  for (uint32_t i = blockIdx.x * kThreads + threadIdx.x; i < p.groups; i += stride) {
+    const uint32_t g = p.groups - 1 - i;
     const uint32_t r = p.group_cols.div(g);
     const uint32_t b = g - r * p.group_cols.d;
     const int64_t c0 = (int64_t)b * BS;
@@ -291,7 +297,7 @@ __global__ void __launch_bounds__(kThreads) quantize_1d_kernel(const QuantParams
     } else {
       load_row_segment<T, BS>(p.src, r, c0, x);
     }
-    prefetch(g + stride);
+    prefetch(i + stride);
     float amax_b = 0.0f;
 #pragma unroll
     for (int i = 0; i < BS; i++) amax_b = fmaxf(amax_b, fabsf(x[i]));
@@ -301,14 +307,14 @@ __global__ void __launch_bounds__(kThreads) quantize_1d_kernel(const QuantParams
     ScaleCandidate chosen;
     uint32_t selection;
     if constexpr (RULE == RULE_FIXED) {
-      chosen = make_candidate<BS>(amax_b, ts.tnc0, ts.nc, p.target);
+      chosen = make_candidate<BS>(amax_b, ts.tnc0, ts.rcp0, ts.nc, p.target);
       round_group<BS, STOCH, BS>(x, chosen, candidate_inverse<BS>(chosen), key, idx0, tq, q);
       selection = (uint32_t)p.target;
     } else {
       // Adaptive (NVFP4): candidate 6 first, then 4; 4 wins only when strictly better.
       static_assert(BS == 16, "adaptive rules exist for NVFP4 only");
-      const ScaleCandidate c6 = make_candidate<BS>(amax_b, ts.tnc0, ts.nc, 6.0f);
-      const ScaleCandidate c4 = make_candidate<BS>(amax_b, ts.tnc1, ts.nc, 4.0f);
+      const ScaleCandidate c6 = make_candidate<BS>(amax_b, ts.tnc0, ts.rcp0, ts.nc, 6.0f);
+      const ScaleCandidate c4 = make_candidate<BS>(amax_b, ts.tnc1, ts.rcp1, ts.nc, 4.0f);
       float tq4[BS], q4[BS];
       round_group<BS, STOCH, BS>(x, c6, candidate_inverse<BS>(c6), key, idx0, tq, q);
       round_group<BS, STOCH, BS>(x, c4, candidate_inverse<BS>(c4), key, idx0, tq4, q4);
@@ -413,12 +419,12 @@ __global__ void __launch_bounds__(kThreads) quantize_2d_kernel(const QuantParams
     ScaleCandidate chosen;
     uint32_t selection;
     if constexpr (RULE == RULE_FIXED) {
-      chosen = make_candidate<BS>(amax_t, ts.tnc0, ts.nc, p.target);
+      chosen = make_candidate<BS>(amax_t, ts.tnc0, ts.rcp0, ts.nc, p.target);
       round_group<BS, STOCH, BS>(x, chosen, candidate_inverse<BS>(chosen), key, idx0, tq, q);
       selection = (uint32_t)p.target;
     } else {
       static_assert(BS == 16, "adaptive rules exist for NVFP4 only");
-      const ScaleCandidate c[2] = {make_candidate<BS>(amax_t, ts.tnc0, ts.nc, 6.0f), make_candidate<BS>(amax_t, ts.tnc1, ts.nc, 4.0f)};
+      const ScaleCandidate c[2] = {make_candidate<BS>(amax_t, ts.tnc0, ts.rcp0, ts.nc, 6.0f), make_candidate<BS>(amax_t, ts.tnc1, ts.rcp1, ts.nc, 4.0f)};
       float tqc[2][BS], err[2];
 #pragma unroll
       for (int k = 0; k < 2; k++) {
@@ -493,8 +499,8 @@ void launch_quantize(const QuantParams& p, int grid, cudaStream_t stream) {
       cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, quantize_1d_kernel<T, BS, RULE, STOCH>, kThreads, 0);
       resident = std::max(1, sms * std::max(1, per_sm));
     }
-    const int g = std::max(1, std::min<int>(resident, (int)((p.groups + kThreads - 1) / kThreads)));
-    (void)grid;
+    // grid > 0: the caller's size (many CTAs, each a few blocks); 0: persistent.
+    const int g = std::max(1, std::min<int>(grid > 0 ? grid : resident, (int)((p.groups + kThreads - 1) / kThreads)));
     quantize_1d_kernel<T, BS, RULE, STOCH><<<g, kThreads, 0, stream>>>(p);
   }
 }
@@ -677,7 +683,8 @@ int32_t quantize_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_matrix* x, c
   p.target = kw->scale_rule == FP4LAB_CUDA_ALWAYS_4 ? 4.0f : 6.0f;
   p.rng_key = stochastic_key(kw->seed);
   const int64_t per_cta = two_d ? kThreads / bs : kThreads;
-  const int grid = (int)std::max<int64_t>(1, std::min<int64_t>((groups + per_cta - 1) / per_cta, (int64_t)ctx->props.multiProcessorCount * 64));
+  int grid = (int)std::max<int64_t>(1, std::min<int64_t>((groups + per_cta - 1) / per_cta, (int64_t)ctx->props.multiProcessorCount * 64));
+  if (!two_d && ctx->quantize_persistent) grid = 0;
   const bool stoch = kw->round_style == FP4LAB_CUDA_STOCHASTIC;
   const int rule = rule_kind(kw->scale_rule);
   if (src_dtype == FP4LAB_CUDA_BF16) launch_for_type<__nv_bfloat16>(nv, two_d, stoch, rule, p, grid, s);

@@ -57,6 +57,25 @@ int main() {
       if (bad++ < 10) printf("division (fp32): x=%a s=%a got %a want %a\n", x, s, got, want);
     }
   }
+  // (1b) the scale byte from the hoisted reciprocal of target * nc, every positive bf16 block amax
+  // and 2M random fp32 ones, against 200 normconsts (incl. the 1e-12 floor) and both targets.
+  for (int n = 0; n < 200; n++) {
+    const float amax = n == 0 ? 1e-13f : std::ldexp(0.5f + u01(rng), (int)(u01(rng) * 200) - 100);
+    const float nc = normconst_from_amax(amax, n % 2 ? 1536.0f : 2688.0f);
+    for (float m : {6.0f, 4.0f}) {
+      const float tnc = f32_mul(m, nc), rt = f32_rcp(tnc);
+      auto one = [&](float ab) {
+        if (ab > amax) return;  // a block amax never exceeds the tensor amax
+        const ScaleCandidate a = nvfp4_candidate(ab, tnc, nc), b = nvfp4_candidate_rcp(ab, tnc, rt, nc);
+        checks++;
+        if (a.byte != b.byte || f32_bits(a.scale) != f32_bits(b.scale)) {
+          if (bad++ < 10) printf("candidate: amax_b=%a tnc=%a byte %u vs %u\n", ab, tnc, b.byte, a.byte);
+        }
+      };
+      for (uint32_t h = 0; h < 0x7f80; h++) one(bits_f32(h << 16));
+      for (int i = 0; i < 10000; i++) one(f32_mul(amax, u01(rng)));
+    }
+  }
   // (2) rounding, every fp32 value in [0, 6.5).
   for (uint32_t b = 0; b <= f32_bits(6.5f); b++) {
     const float v = bits_f32(b);
