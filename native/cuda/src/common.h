@@ -81,7 +81,7 @@ struct fp4lab_cuda_context {
   // operands, fp32 GEMM intermediates, cuBLASLt workspace.
   fp4lab::DeviceBuffer prepared, gemm_a, gemm_b, gemm_acc, lt_workspace;
   // The wgmma GEMM's configuration (NOTES.md says why these values).
-  int32_t wgmma_stages = 4, wgmma_cluster = 2;
+  int32_t wgmma_stages = 3, wgmma_cluster = 1;
   // 1-D quantize grid: persistent (resident CTAs, next block prefetched) or many short CTAs.
   int32_t quantize_persistent = 1;
   fp4lab::CublasLt* lt = nullptr;  // loaded on first use

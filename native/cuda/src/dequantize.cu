@@ -51,8 +51,8 @@ __device__ __forceinline__ void dequantize_group(const DequantParams& p, uint32_
   if constexpr (sizeof(OutT) == 4) {
     if (full) {
       float4* d4 = reinterpret_cast<float4*>(dst);
-      d4[0] = make_float4(v[0], v[1], v[2], v[3]);
-      d4[1] = make_float4(v[4], v[5], v[6], v[7]);
+      __stcs(d4, make_float4(v[0], v[1], v[2], v[3]));
+      __stcs(d4 + 1, make_float4(v[4], v[5], v[6], v[7]));
     } else {
       for (int i = 0; i < 8 && c0 + i < p.cols; i++) dst[i] = v[i];
     }
@@ -64,7 +64,7 @@ __device__ __forceinline__ void dequantize_group(const DequantParams& p, uint32_
         __nv_bfloat162 b = __floats2bfloat162_rn(v[2 * i], v[2 * i + 1]);
         w[i] = *reinterpret_cast<uint32_t*>(&b);
       }
-      *reinterpret_cast<uint4*>(dst) = make_uint4(w[0], w[1], w[2], w[3]);
+      __stcs(reinterpret_cast<uint4*>(dst), make_uint4(w[0], w[1], w[2], w[3]));
     } else {
       for (int i = 0; i < 8 && c0 + i < p.cols; i++) dst[i] = __float2bfloat16_rn(v[i]);
     }

@@ -121,12 +121,19 @@ FP4_HD ScaleCandidate nvfp4_candidate(float amax_block, float target_times_nc, f
 // The same candidate with amax_block / (target * nc) from the reciprocal of target * nc
 // (hoisted per thread): the quotient is correctly rounded wherever it decides the byte
 // (numerics_check.cpp compares the bytes against nvfp4_candidate exhaustively over bf16 amaxes).
+// E4M3 of a value already clamped to the normal range [2^-6, 448]: round the fp32 bits to 3
+// mantissa bits (half to even; a carry moves into the exponent) and rebias.
+FP4_HD uint32_t e4m3_encode_normal(float x) {
+  const uint32_t b = f32_bits(x);
+  return ((b + 0x7ffffu + ((b >> 20) & 1u)) >> 20) - (120u << 3);
+}
+FP4_HD float e4m3_value_normal(uint32_t byte) { return bits_f32((byte << 20) + (120u << 23)); }
+
 FP4_HD ScaleCandidate nvfp4_candidate_rcp(float amax_block, float target_times_nc, float rcp_target_times_nc, float nc) {
   float s_hp = div_by_scale(amax_block, target_times_nc, rcp_target_times_nc);
-  if (!(s_hp >= kE4M3MinNormal)) s_hp = kE4M3MinNormal;
-  else if (s_hp > kE4M3Max) s_hp = kE4M3Max;
-  const uint32_t byte = e4m3_encode(s_hp);
-  return {byte, f32_mul(e4m3_value(byte), nc)};
+  s_hp = s_hp >= kE4M3MinNormal ? (s_hp > kE4M3Max ? kE4M3Max : s_hp) : kE4M3MinNormal;
+  const uint32_t byte = e4m3_encode_normal(s_hp);
+  return {byte, f32_mul(e4m3_value_normal(byte), nc)};
 }
 
 FP4_HD ScaleCandidate mxfp4_candidate(float amax_block, float target) {

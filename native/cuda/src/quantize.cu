@@ -252,113 +252,93 @@ __device__ __forceinline__ void round_group(const float* x, const ScaleCandidate
 template <bool STOCH>
 __device__ __forceinline__ uint32_t code_of(float tq, float x) {
   const uint32_t mag = STOCH ? e2m1_code_of_magnitude(tq) : e2m1_code_from_t(tq);
-  return x < 0.0f ? (mag | 8u) : mag;
+  // Negative and not -0 (the reference's x < 0): sign-bit patterns above 0x80000000.
+  return __float_as_uint(x) > 0x80000000u ? (mag | 8u) : mag;
+}
+
+// One candidate over a 1-D block: rounds every value (keeping t for nearest, q for stochastic)
+// and returns the rule's error. The adaptive sums visit elements j and j + 8 together: lane j is
+// m_j + m_{j+8} and the total is ((lane0 + lane1) + lane2) + ..., exactly blockError.ts's order,
+// with one running sum instead of eight lanes (fewer live registers).
+template <int BS, int RULE, bool STOCH>
+__device__ __forceinline__ float candidate_pass(const float* x, const ScaleCandidate& c, float inv, uint32_t key, uint64_t idx0, float* tq) {
+  constexpr int kHalf = RULE == RULE_FIXED ? BS : 8;
+  float total = 0.0f;
+#pragma unroll
+  for (int j = 0; j < kHalf; j++) {
+    float m[2];
+#pragma unroll
+    for (int h = 0; h < (RULE == RULE_FIXED ? 1 : 2); h++) {
+      const int i = j + h * kHalf;
+      const float ax = fabsf(x[i]);
+      const float v = scaled_magnitude<BS>(ax, c, inv);
+      float q;
+      if constexpr (STOCH) {
+        q = e2m1_round_stochastic(v, stochastic_uniform(key, idx0 + i));
+        tq[i] = q;
+      } else {
+        const float cc = e2m1_round_c(v);
+        const float t = __fadd_rn(v, cc);
+        tq[i] = t;
+        q = __fsub_rn(t, cc);
+      }
+      if constexpr (RULE != RULE_FIXED) m[h] = metric_term<RULE>(__fsub_rn(__fmul_rn(q, c.scale), ax));
+    }
+    if constexpr (RULE == RULE_ABSMAX) {
+      total = fmaxf(total, fmaxf(m[0], m[1]));
+    } else if constexpr (RULE != RULE_FIXED) {
+      const float lane = __fadd_rn(m[0], m[1]);
+      total = j == 0 ? lane : __fadd_rn(total, lane);
+    }
+  }
+  return total;
 }
 
 // 1-D: one thread per block of BS consecutive values of a row.
+// 16-bit inputs, nearest rounding: capped at 64 registers for 4 CTAs (32 warps) per SM, which
+// the ALU-bound adaptive rules need (NOTES.md, run 4); the other forms would spill there.
 template <typename T, int BS, int RULE, bool STOCH>
-__global__ void __launch_bounds__(kThreads) quantize_1d_kernel(const QuantParams p) {
+__global__ void __launch_bounds__(kThreads, (sizeof(T) == 2 && !STOCH) ? 4 : 1) quantize_1d_kernel(const QuantParams p) {
   const uint32_t amax_bits = __ldg(p.amax_bits);
   if (amax_bits >= 0x7f800000u) return;  // NaN/Inf in the input: the host reports it
   const TensorScale ts = tensor_scale<BS, RULE>(p, amax_bits);
   if (blockIdx.x == 0 && threadIdx.x == 0) *p.normconst_out = ts.nc;
   const uint32_t key = p.rng_key;
-  // Persistent grid: while a block is computed, the next one's bytes are already on their way
-  // (the adaptive rules spend long enough on a block that loads must overlap the arithmetic).
-  constexpr int kVecs = BS * (int)sizeof(T) / 16;
-  const uint32_t stride = gridDim.x * kThreads;
-  uint4 next[kVecs];
-  bool next_fast = false;
   // Blocks are visited from the end of the tensor: the amax pass read it front to back, so its
   // tail may still be in L2.
-  auto prefetch = [&](uint32_t i) {
-    next_fast = false;
-    if (i >= p.groups) return;
-    const uint32_t g = p.groups - 1 - i;
-    const uint32_t r = p.group_cols.div(g);
-    const int64_t c0 = (int64_t)(g - r * p.group_cols.d) * BS;
-    if ((int64_t)r < p.src.rows && c0 + BS <= p.src.cols && p.src.vec_ok) {
-      const uint4* src = reinterpret_cast<const uint4*>(static_cast<const T*>(p.src.data) + (int64_t)r * p.src.stride + c0);
-#pragma unroll
-      for (int i = 0; i < kVecs; i++) next[i] = __ldcs(src + i);
-      next_fast = true;
-    }
-  };
-  prefetch(blockIdx.x * kThreads + threadIdx.x);
+  const uint32_t stride = gridDim.x * kThreads;
   for (uint32_t i = blockIdx.x * kThreads + threadIdx.x; i < p.groups; i += stride) {
     const uint32_t g = p.groups - 1 - i;
     const uint32_t r = p.group_cols.div(g);
     const uint32_t b = g - r * p.group_cols.d;
     const int64_t c0 = (int64_t)b * BS;
     float x[BS];
-    if (next_fast) {
-#pragma unroll
-      for (int i = 0; i < kVecs; i++) unpack16<T>(next[i], x + i * (16 / (int)sizeof(T)));
-    } else {
-      load_row_segment<T, BS>(p.src, r, c0, x);
-    }
-    prefetch(i + stride);
+    load_row_segment<T, BS>(p.src, r, c0, x);
     float amax_b = 0.0f;
 #pragma unroll
     for (int i = 0; i < BS; i++) amax_b = fmaxf(amax_b, fabsf(x[i]));
     const uint64_t idx0 = (uint64_t)r * (uint64_t)p.cols_p + (uint64_t)c0;
 
-    float tq[BS], q[BS];
+    float tq[BS];
     ScaleCandidate chosen;
     uint32_t selection;
     if constexpr (RULE == RULE_FIXED) {
       chosen = make_candidate<BS>(amax_b, ts.tnc0, ts.rcp0, ts.nc, p.target);
-      round_group<BS, STOCH, BS>(x, chosen, candidate_inverse<BS>(chosen), key, idx0, tq, q);
+      candidate_pass<BS, RULE, STOCH>(x, chosen, candidate_inverse<BS>(chosen), key, idx0, tq);
       selection = (uint32_t)p.target;
     } else {
       // Adaptive (NVFP4): candidate 6 first, then 4; 4 wins only when strictly better.
       static_assert(BS == 16, "adaptive rules exist for NVFP4 only");
       const ScaleCandidate c6 = make_candidate<BS>(amax_b, ts.tnc0, ts.rcp0, ts.nc, 6.0f);
       const ScaleCandidate c4 = make_candidate<BS>(amax_b, ts.tnc1, ts.rcp1, ts.nc, 4.0f);
-      float tq4[BS], q4[BS];
-      round_group<BS, STOCH, BS>(x, c6, candidate_inverse<BS>(c6), key, idx0, tq, q);
-      round_group<BS, STOCH, BS>(x, c4, candidate_inverse<BS>(c4), key, idx0, tq4, q4);
-      float err6, err4;
-      if constexpr (RULE == RULE_ABSMAX) {
-        err6 = 0.0f;
-        err4 = 0.0f;
-#pragma unroll
-        for (int i = 0; i < BS; i++) {
-          const float ax = fabsf(x[i]);
-          err6 = fmaxf(err6, fabsf(__fsub_rn(__fmul_rn(q[i], c6.scale), ax)));
-          err4 = fmaxf(err4, fabsf(__fsub_rn(__fmul_rn(q4[i], c4.scale), ax)));
-        }
-      } else {
-        // lane j = e_j + e_{j+8}, then ((lane0 + lane1) + lane2) + ... + lane7 (blockError.ts).
-        float l6[8], l4[8];
-#pragma unroll
-        for (int i = 0; i < BS; i++) {
-          const float ax = fabsf(x[i]);
-          const float m6 = metric_term<RULE>(__fsub_rn(__fmul_rn(q[i], c6.scale), ax));
-          const float m4 = metric_term<RULE>(__fsub_rn(__fmul_rn(q4[i], c4.scale), ax));
-          if (i < 8) {
-            l6[i] = m6;
-            l4[i] = m4;
-          } else {
-            l6[i & 7] = __fadd_rn(l6[i & 7], m6);
-            l4[i & 7] = __fadd_rn(l4[i & 7], m4);
-          }
-        }
-        err6 = l6[0];
-        err4 = l4[0];
-#pragma unroll
-        for (int j = 1; j < 8; j++) {
-          err6 = __fadd_rn(err6, l6[j]);
-          err4 = __fadd_rn(err4, l4[j]);
-        }
-      }
+      float tq4[BS];
+      const float err6 = candidate_pass<BS, RULE, STOCH>(x, c6, candidate_inverse<BS>(c6), key, idx0, tq);
+      const float err4 = candidate_pass<BS, RULE, STOCH>(x, c4, candidate_inverse<BS>(c4), key, idx0, tq4);
       const bool use4 = err4 < err6;
       chosen = use4 ? c4 : c6;
       selection = use4 ? 4u : 6u;
-      if (use4) {
 #pragma unroll
-        for (int i = 0; i < BS; i++) tq[i] = tq4[i];
-      }
+      for (int i = 0; i < BS; i++) tq[i] = use4 ? tq4[i] : tq[i];
     }
 
     // Codes: low nibble = even column.

@@ -433,7 +433,7 @@ struct Tester {
         if (exact) g_exact_mismatch += r.mismatches;
       }
     }
-    LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, 4, 2));  // back to the defaults
+    LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, 3, 1));  // back to the defaults
     // The host API once per case.
     std::vector<uint8_t> hout(M * N * es, 0xA5);
     const fp4lab_cuda_packed ha{format, a.rows, a.cols, a.prows, a.pcols, a.e2m1.data(), a.sf.data(), a.nc};
@@ -604,7 +604,7 @@ struct Timer {
   }
 };
 
-int cmd_bench(int64_t size, bool quantize_only) {
+int cmd_bench(int64_t size, bool quantize_only, bool gemm_only) {
   fp4lab_cuda_device_info info;
   LIB(fp4lab_cuda_probe(0, &info));
   fp4lab_cuda_context* ctx;
@@ -677,6 +677,7 @@ int cmd_bench(int64_t size, bool quantize_only) {
   const double in_bytes = (double)R * C * 2;
   double target_ms = 0;
   for (const QVariant& v : variants) {
+    if (gemm_only) break;
     fp4lab_cuda_quantize_kwargs kw{};
     kw.fp4_format = v.fmt;
     kw.scale_rule = v.rule;
@@ -725,7 +726,7 @@ int cmd_bench(int64_t size, bool quantize_only) {
   const double cublas_ms = timer.median_ms([&] { LIB(fp4lab_cuda_diag_bf16_gemm(ctx, FP4LAB_CUDA_GEMM_CUBLASLT_BF16, rp, rp, cp, da, db, FP4LAB_CUDA_BF16, out)); }, 3, 10);
   rows.push_back({"cuBLASLt bf16 GEMM (bf16 out) [baseline]", cublas_ms, 0, flops, ""});
   const bool hopper = info.gemm_paths & FP4LAB_CUDA_PATH_BIT(FP4LAB_CUDA_GEMM_WGMMA_SM90);
-  int best_stages = 4, best_cluster = 2;
+  int best_stages = 3, best_cluster = 1;
   if (hopper) {
     double best = 1e30;
     for (int st : {3, 4}) {
@@ -740,7 +741,7 @@ int cmd_bench(int64_t size, bool quantize_only) {
         }
       }
     }
-    LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, 4, 2));
+    LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, 3, 1));
     const double wd = timer.median_ms([&] { LIB(fp4lab_cuda_diag_bf16_gemm(ctx, FP4LAB_CUDA_GEMM_WGMMA_SM90, rp, rp, cp, da, db, FP4LAB_CUDA_BF16, out)); }, 3, 10);
     rows.push_back({"wgmma bf16 GEMM alone, default config (again)", wd, 0, flops, ""});
   }
@@ -752,7 +753,7 @@ int cmd_bench(int64_t size, bool quantize_only) {
   };
   std::vector<GVariant> gv;
   if (hopper) gv.push_back({"fp4 GEMM: dequant + wgmma, exact epilogue (default config)", FP4LAB_CUDA_GEMM_WGMMA_SM90, FP4LAB_CUDA_EPILOGUE_EXACT});
-  if (hopper && (best_stages != 4 || best_cluster != 2))
+  if (hopper && (best_stages != 3 || best_cluster != 1))
     gv.push_back({"fp4 GEMM: dequant + wgmma, exact epilogue (fastest config above)", FP4LAB_CUDA_GEMM_WGMMA_SM90 + 1000, FP4LAB_CUDA_EPILOGUE_EXACT});
   gv.push_back({"fp4 GEMM: dequant + cuBLASLt, exact (fp32 + epilogue pass)", FP4LAB_CUDA_GEMM_CUBLASLT_BF16, FP4LAB_CUDA_EPILOGUE_EXACT});
   gv.push_back({"fp4 GEMM: dequant + cuBLASLt, fused alpha", FP4LAB_CUDA_GEMM_CUBLASLT_BF16, FP4LAB_CUDA_EPILOGUE_FUSED_ALPHA});
@@ -762,7 +763,7 @@ int cmd_bench(int64_t size, bool quantize_only) {
     const fp4lab_cuda_matmul_options o{FP4LAB_CUDA_BF16, rp, rp, g.path % 1000, g.epilogue};
     if (g.path >= 1000) LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, best_stages, best_cluster));
     const double ms = timer.median_ms([&] { LIB(fp4lab_cuda_matmul_device(ctx, &pa, &pb, &o, out)); }, 2, 10);
-    LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, 4, 2));
+    LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, 3, 1));
     rows.push_back({g.name, ms, 0, flops, ""});
     if (g.epilogue == FP4LAB_CUDA_EPILOGUE_EXACT && ms < best_fp4) {
       best_fp4 = ms;
@@ -802,7 +803,7 @@ int cmd_bench(int64_t size, bool quantize_only) {
            r.note.c_str());
   const double q_bw = (2 * in_bytes + eb + sb) / (target_ms * 1e-3);
   const double one_pass = (in_bytes + eb + sb) / (target_ms * 1e-3);
-  printf("\nRATIO quantize %lldx%lld bf16 nvfp4 mse: %.1f GB/s moved (2 reads + writes) = %.3fx copy bandwidth %.1f GB/s (target >= 0.7); one-pass bytes: %.3fx\n",
+  if (!gemm_only) printf("\nRATIO quantize %lldx%lld bf16 nvfp4 mse: %.1f GB/s moved (2 reads + writes) = %.3fx copy bandwidth %.1f GB/s (target >= 0.7); one-pass bytes: %.3fx\n",
          (long long)R, (long long)C, q_bw / 1e9, q_bw / copy_bw, copy_bw / 1e9, one_pass / copy_bw);
   const double cublas_best = std::min(cublas_ms, cublas2_ms);
   printf("RATIO fp4 GEMM %lld^3 from packed, best exact path (%s): %.4f ms = %.3fx cuBLASLt bf16 %.4f ms (faster of two runs; target <= 1.15)\n", (long long)rp,
@@ -825,12 +826,13 @@ int main(int argc, char** argv) {
   if (cmd == "test" && argc >= 3) return cmd_test(argv[2], argc >= 4 && std::string(argv[3]) == "--quick");
   if (cmd == "bench") {
     int64_t size = 8192;
-    bool quantize_only = false;
+    bool quantize_only = false, gemm_only = false;
     for (int i = 2; i < argc; i++) {
       if (std::string(argv[i]) == "--size" && i + 1 < argc) size = std::stoll(argv[i + 1]);
       if (std::string(argv[i]) == "--quantize-only") quantize_only = true;
+      if (std::string(argv[i]) == "--gemm-only") gemm_only = true;
     }
-    return cmd_bench(size, quantize_only);
+    return cmd_bench(size, quantize_only, gemm_only);
   }
   fprintf(stderr, "unknown command %s\n", cmd.c_str());
   return 2;

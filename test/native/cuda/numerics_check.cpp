@@ -76,6 +76,15 @@ int main() {
       for (int i = 0; i < 10000; i++) one(f32_mul(amax, u01(rng)));
     }
   }
+  // (1c) the E4M3 shortcut for clamped (normal) scales: every fp32 value in [2^-6, 448].
+  for (uint32_t b = f32_bits(0.015625f); b <= f32_bits(448.0f); b++) {
+    const float x = bits_f32(b);
+    const uint32_t want = e4m3_encode(x), got = e4m3_encode_normal(x);
+    checks++;
+    if (want != got || f32_bits(e4m3_value(want)) != f32_bits(e4m3_value_normal(got))) {
+      if (bad++ < 10) printf("e4m3: x=%a got %u want %u\n", x, got, want);
+    }
+  }
   // (2) rounding, every fp32 value in [0, 6.5).
   for (uint32_t b = 0; b <= f32_bits(6.5f); b++) {
     const float v = bits_f32(b);
