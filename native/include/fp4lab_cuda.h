@@ -253,8 +253,9 @@ FP4LAB_CUDA_API int32_t fp4lab_cuda_matmul_device(fp4lab_cuda_context* ctx, cons
    FP4LAB_CUDA_GEMM_WGMMA_SM90 (our kernel) or FP4LAB_CUDA_GEMM_CUBLASLT_BF16 (cuBLASLt alone). */
 FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_bf16_gemm(fp4lab_cuda_context* ctx, int32_t path, int64_t m, int64_t n, int64_t k, const void* a,
                                                    const void* b, int32_t out_dtype, void* out);
-/* The wgmma GEMM's pipeline depth (3 or 4 shared-memory stages) and cluster size (1, or 2 with
-   the B tile multicast) for this context; the defaults are the measured best (native/cuda/NOTES.md). */
+/* The wgmma GEMM's pipeline depth (3 or 4 shared-memory stages) and cluster size for this
+   context: 1 (with stream-K for the last partial wave), -1 (1 without stream-K), or 2 (the B tile
+   multicast across a 2-CTA cluster); the defaults are the measured best (native/cuda/NOTES.md). */
 FP4LAB_CUDA_API int32_t fp4lab_cuda_diag_set_wgmma_config(fp4lab_cuda_context* ctx, int32_t stages, int32_t cluster);
 /* The 1-D quantize kernel's grid: persistent (1, resident CTAs with the next block prefetched)
    or one short-lived CTA per 256 blocks (0). The default is the measured best. */

@@ -407,9 +407,12 @@ int32_t fp4lab_cuda_diag_bf16_gemm(fp4lab_cuda_context* ctx, int32_t path, int64
 int32_t fp4lab_cuda_diag_set_wgmma_config(fp4lab_cuda_context* ctx, int32_t stages, int32_t cluster) {
   clear_error();
   if (!ctx) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "context is NULL");
-  if ((stages != 3 && stages != 4) || (cluster != 1 && cluster != 2)) return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "wgmma config: stages 3 or 4, cluster 1 or 2");
+  // cluster 1 or 2; a negative cluster (-1) is cluster 1 without stream-K for the last wave.
+  if ((stages != 3 && stages != 4) || (cluster != 1 && cluster != 2 && cluster != -1))
+    return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "wgmma config: stages 3 or 4, cluster 1, 2 or -1 (1 without stream-K)");
   ctx->wgmma_stages = stages;
-  ctx->wgmma_cluster = cluster;
+  ctx->wgmma_cluster = cluster < 0 ? 1 : cluster;
+  ctx->wgmma_streamk = cluster == 1 ? 1 : 0;
   return FP4LAB_CUDA_OK;
 }
 

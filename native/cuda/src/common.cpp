@@ -95,6 +95,7 @@ fp4lab_cuda_context::~fp4lab_cuda_context() {
   gemm_a.release();
   gemm_b.release();
   gemm_acc.release();
+  gemm_sk.release();
   lt_workspace.release();
   if (pinned) cudaFreeHost(pinned);
   if (stream) cudaStreamDestroy(stream);

@@ -79,11 +79,11 @@ struct fp4lab_cuda_context {
   void* pinned = nullptr;
   // Large temporaries, grown on demand: prepared (transposed / rotated) inputs, bf16 GEMM
   // operands, fp32 GEMM intermediates, cuBLASLt workspace.
-  fp4lab::DeviceBuffer prepared, gemm_a, gemm_b, gemm_acc, lt_workspace;
+  fp4lab::DeviceBuffer prepared, gemm_a, gemm_b, gemm_acc, gemm_sk, lt_workspace;
   // The wgmma GEMM's configuration (NOTES.md says why these values).
-  int32_t wgmma_stages = 3, wgmma_cluster = 1;
+  int32_t wgmma_stages = 3, wgmma_cluster = 1, wgmma_streamk = 1;
   // 1-D quantize grid: persistent (resident CTAs, next block prefetched) or many short CTAs.
-  int32_t quantize_persistent = 1;
+  int32_t quantize_persistent = 0;
   fp4lab::CublasLt* lt = nullptr;  // loaded on first use
   int32_t lt_status = -1;          // -1: not tried yet
   ~fp4lab_cuda_context();

@@ -163,7 +163,17 @@ int32_t wgmma_bf16_gemm(fp4lab_cuda_context* ctx, const void* a, const void* b, 
   FP4_TRY(make_bf16_map(&map_a, a, M, K, sm90::box_rows_a(), sm90::box_cols()));
   FP4_TRY(make_bf16_map(&map_b, b, N, K, sm90::box_rows_b(cluster), sm90::box_cols()));
   sm90::GemmArgs g{&map_a, &map_b, out, (int)M, (int)N, (int)K, N, nc_a, nc_b, fused_alpha ? 1 : 0, out_dtype, stages, cluster,
-                   ctx->props.multiProcessorCount};
+                   ctx->props.multiProcessorCount, nullptr, nullptr};
+  if (ctx->wgmma_streamk && cluster == 1) {
+    const int sms = ctx->props.multiProcessorCount;
+    const size_t ws = sm90::stream_k_workspace_bytes(sms), flags = (size_t)sms * 2 * sizeof(int);
+    if (ctx->gemm_sk.bytes < ws + flags) {
+      FP4_TRY(ctx->gemm_sk.reserve(ws + flags));
+      FP4_CUDA_TRY(cudaMemsetAsync(ctx->gemm_sk.as<uint8_t>() + ws, 0, flags, ctx->stream));
+    }
+    g.sk_ws = ctx->gemm_sk.as<float>();
+    g.sk_flags = reinterpret_cast<int*>(ctx->gemm_sk.as<uint8_t>() + ws);
+  }
   FP4_CUDA_TRY(sm90::launch(g, ctx->stream));
   return FP4LAB_CUDA_OK;
 }

@@ -156,7 +156,7 @@ __device__ __forceinline__ __half cast_out<__half>(float v) { return __float2hal
 template <typename OutT, int STAGES, int CLUSTER>
 __global__ void __launch_bounds__(kThreads, 1)
     gemm_kernel(const __grid_constant__ CUtensorMap map_a, const __grid_constant__ CUtensorMap map_b, OutT* __restrict__ out, int M, int N,
-                int K, int64_t ldo, float nc_a, float nc_b, int fused_alpha) {
+                int K, int64_t ldo, float nc_a, float nc_b, int fused_alpha, float* __restrict__ sk_ws, int* __restrict__ sk_flags) {
 #ifdef FP4LAB_HAS_WGMMA
   extern __shared__ uint8_t smem_raw[];
   uint8_t* smem = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(smem_raw) + 1023) & ~uintptr_t(1023));
@@ -175,6 +175,28 @@ __global__ void __launch_bounds__(kThreads, 1)
   const int tiles = tiles_mc * tiles_n;
   const int cluster_id = blockIdx.x / CLUSTER, clusters = gridDim.x / CLUSTER;
   const int k_blocks = K / BK;
+  // Stream-K for the last, partial wave (CLUSTER == 1, sk_ws given): whole tiles for the first
+  // tiles / G waves, then the k blocks of the remaining tiles split evenly over all G CTAs.
+  // A tile's first segment owns it (adds the later segments' partial sums, then stores); later
+  // segments write fp32 partials to sk_ws and raise a flag. Each CTA's segments are in k order, so
+  // its partial (if any) comes first and an owner waits only on CTAs that compute theirs first.
+  const bool sk = CLUSTER == 1 && sk_ws != nullptr && tiles % clusters != 0;
+  const int dp_tiles = sk ? (tiles / clusters) * clusters : tiles;
+  const int64_t sk_total = (int64_t)(tiles - dp_tiles) * k_blocks;
+  auto sk_start = [&](int c) { return (int64_t)c * sk_total / clusters; };
+  // Calls f(tile, k0, k1) for this CTA's work in order.
+  auto for_each_unit = [&](auto&& f) {
+    for (int tile = cluster_id; tile < dp_tiles; tile += clusters) f(tile, 0, k_blocks);
+    if (!sk) return;
+    const int64_t end = sk_start(cluster_id + 1);
+    for (int64_t pos = sk_start(cluster_id); pos < end;) {
+      const int rel = (int)(pos / k_blocks);
+      const int k0 = (int)(pos - (int64_t)rel * k_blocks);
+      const int k1 = (int)min((int64_t)k_blocks, (int64_t)k0 + (end - pos));
+      f(dp_tiles + rel, k0, k1);
+      pos += k1 - k0;
+    }
+  };
 
   if (threadIdx.x == 0) {
     for (int s = 0; s < STAGES; s++) {
@@ -192,10 +214,10 @@ __global__ void __launch_bounds__(kThreads, 1)
     if (threadIdx.x == 0) {
       int stage = 0;
       uint32_t phase = 0;
-      for (int tile = cluster_id; tile < tiles; tile += clusters) {
+      for_each_unit([&](int tile, int k0, int k1) {
         const TileCoord tc = tile_coord(tile, tiles_mc, tiles_n);
         const int m_blk = tc.m * CLUSTER + (int)rank;
-        for (int kb = 0; kb < k_blocks; kb++) {
+        for (int kb = k0; kb < k1; kb++) {
           mbar_wait(&empty[stage], phase ^ 1);
           mbar_expect_tx(&full[stage], kTileBytesA + kTileBytesB);
           tma_load_2d(smem_a + stage * kTileBytesA, &map_a, &full[stage], kb * BK, m_blk * BM);
@@ -211,7 +233,7 @@ __global__ void __launch_bounds__(kThreads, 1)
             phase ^= 1;
           }
         }
-      }
+      });
     }
   } else {
     asm volatile("setmaxnreg.inc.sync.aligned.u32 232;\n");
@@ -230,18 +252,19 @@ __global__ void __launch_bounds__(kThreads, 1)
         for (uint32_t c = 0; c < CLUSTER; c++) mbar_arrive_cluster(&empty[s], c);
       }
     };
-    for (int tile = cluster_id; tile < tiles; tile += clusters) {
+    const int tid = threadIdx.x % 128;
+    for_each_unit([&](int tile, int k0, int k1) {
       const TileCoord tc0 = tile_coord(tile, tiles_mc, tiles_n);
       const TileCoord tc{tc0.m * CLUSTER + (int)rank, tc0.n};
       int prev_stage = -1;
-      for (int kb = 0; kb < k_blocks; kb++) {
+      for (int kb = k0; kb < k1; kb++) {
         mbar_wait(&full[stage], phase);
         wgmma_fence();
         const uint32_t a_base = smem_addr(smem_a + stage * kTileBytesA) + cw * 64 * 128;
         const uint32_t b_base = smem_addr(smem_b + stage * kTileBytesB);
 #pragma unroll
         for (int kk = 0; kk < BK / 16; kk++) {
-          wgmma_m64n256k16_bf16(d, smem_desc(a_base + kk * 32), smem_desc(b_base + kk * 32), (kb > 0 || kk > 0) ? 1 : 0);
+          wgmma_m64n256k16_bf16(d, smem_desc(a_base + kk * 32), smem_desc(b_base + kk * 32), (kb > k0 || kk > 0) ? 1 : 0);
         }
         wgmma_commit();
         wgmma_wait<1>();  // the previous k block's wgmmas are done: its slot can be refilled
@@ -254,6 +277,43 @@ __global__ void __launch_bounds__(kThreads, 1)
       }
       wgmma_wait<0>();
       if (prev_stage >= 0) release(prev_stage);
+
+      if (k0 > 0) {
+        // A later segment of a split tile: hand the partial sums to the tile's owner.
+        float4* slot = reinterpret_cast<float4*>(sk_ws) + (size_t)(cluster_id * kConsumers + cw) * 32 * 128;
+#pragma unroll
+        for (int j = 0; j < 32; j++) __stcg(slot + j * 128 + tid, make_float4(d[4 * j], d[4 * j + 1], d[4 * j + 2], d[4 * j + 3]));
+        asm volatile("bar.sync %0, 128;" ::"r"(1 + cw) : "memory");
+        if (tid == 0) {
+          __threadfence();
+          atomicExch(sk_flags + cluster_id * kConsumers + cw, 1);
+        }
+        return;
+      }
+      if (k1 < k_blocks) {
+        // The owner of a split tile: add the later segments' partials (CTAs in k order).
+        const int64_t tile_end = (int64_t)(tile - dp_tiles + 1) * k_blocks;
+        for (int c = cluster_id + 1; c < clusters && sk_start(c) < tile_end; c++) {
+          int* flag = sk_flags + c * kConsumers + cw;
+          if (tid == 0) {
+            while (atomicAdd(flag, 0) == 0) {
+            }
+            __threadfence();
+          }
+          asm volatile("bar.sync %0, 128;" ::"r"(1 + cw) : "memory");
+          const float4* slot = reinterpret_cast<const float4*>(sk_ws) + (size_t)(c * kConsumers + cw) * 32 * 128;
+#pragma unroll
+          for (int j = 0; j < 32; j++) {
+            const float4 p = __ldcg(slot + j * 128 + tid);
+            d[4 * j] += p.x;
+            d[4 * j + 1] += p.y;
+            d[4 * j + 2] += p.z;
+            d[4 * j + 3] += p.w;
+          }
+          asm volatile("bar.sync %0, 128;" ::"r"(1 + cw) : "memory");
+          if (tid == 0) atomicExch(flag, 0);
+        }
+      }
 
       // Epilogue: accumulator fragment (m64nNk16 layout) -> normconsts -> out_dtype.
       const int row0 = tc.m * BM + cw * 64 + warp * 16 + lane / 4;
@@ -283,7 +343,7 @@ __global__ void __launch_bounds__(kThreads, 1)
           }
         }
       }
-    }
+    });
   }
   // A CTA may not leave while its partner can still write into its shared memory or barriers.
   if constexpr (CLUSTER > 1) cluster_sync();
@@ -299,9 +359,10 @@ cudaError_t launch_typed(const GemmArgs& g, cudaStream_t stream) {
   const int tiles_m = (g.M + BM - 1) / BM, tiles_n = (g.N + BN - 1) / BN;
   const int cluster_tiles = ((tiles_m + CLUSTER - 1) / CLUSTER) * tiles_n;
   if constexpr (CLUSTER == 1) {
-    const int grid = std::min(cluster_tiles, g.sms);
+    // Stream-K uses every SM; whole tiles only need as many CTAs as tiles.
+    const int grid = g.sk_ws ? g.sms : std::min(cluster_tiles, g.sms);
     kernel<<<grid, kThreads, smem, stream>>>(*static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
-                                            static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+                                            static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha, g.sk_ws, g.sk_flags);
     return cudaGetLastError();
   } else {
     cudaLaunchConfig_t cfg{};
@@ -324,7 +385,7 @@ cudaError_t launch_typed(const GemmArgs& g, cudaStream_t stream) {
     const int clusters = std::max(1, std::min(cluster_tiles, resident));
     cfg.gridDim = dim3(clusters * CLUSTER);
     return cudaLaunchKernelEx(&cfg, kernel, *static_cast<const CUtensorMap*>(g.map_a), *static_cast<const CUtensorMap*>(g.map_b),
-                              static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha);
+                              static_cast<OutT*>(g.out), g.M, g.N, g.K, g.ldo, g.nc_a, g.nc_b, g.fused_alpha, (float*)nullptr, (int*)nullptr);
   }
 }
 
@@ -344,6 +405,7 @@ bool compiled() {
 int box_rows_a() { return BM; }
 int box_rows_b(int cluster) { return BN / cluster; }
 int box_cols() { return BK; }
+size_t stream_k_workspace_bytes(int sms) { return (size_t)sms * kConsumers * 128 * 128 * sizeof(float); }
 
 cudaError_t launch(const GemmArgs& g, cudaStream_t stream) {
   switch (g.out_dtype) {

@@ -20,12 +20,15 @@ struct GemmArgs {
   int stages;     // 3 or 4
   int cluster;    // 1 or 2 (B multicast across two CTAs)
   int sms;
+  float* sk_ws;   // stream-K partials (stream_k_workspace_bytes), or null for whole tiles only
+  int* sk_flags;  // 2 * sms ints, zero between launches
 };
 
 bool compiled();
 int box_rows_a();
 int box_rows_b(int cluster);
 int box_cols();
+size_t stream_k_workspace_bytes(int sms);
 cudaError_t launch(const GemmArgs& args, cudaStream_t stream);
 
 }  // namespace sm90

@@ -400,7 +400,7 @@ struct Tester {
     for (int32_t path_id : gemm_paths()) {
       if (path_id == FP4LAB_CUDA_GEMM_WGMMA_SM90) {
         for (int st : {3, 4})
-          for (int cl : {1, 2}) variants.push_back({path_id, st, cl});
+          for (int cl : {1, -1, 2}) variants.push_back({path_id, st, cl});
       } else {
         variants.push_back({path_id, 0, 0});
       }
@@ -622,8 +622,6 @@ int cmd_bench(int64_t size, bool quantize_only, bool gemm_only) {
   CU(cudaMemset(src, 1, copy_bytes));
   const double copy_ms = timer.median_ms([&] { CU(cudaMemcpyAsync(dst, src, copy_bytes, cudaMemcpyDeviceToDevice, stream)); }, 3, 20);
   const double copy_bw = 2.0 * copy_bytes / (copy_ms * 1e-3);
-  fp4lab_cuda_free(ctx, src);
-  fp4lab_cuda_free(ctx, dst);
 
   // Inputs: random normal bf16 (never zeros).
   std::vector<uint16_t> xh(R * C);
@@ -699,7 +697,7 @@ int cmd_bench(int64_t size, bool quantize_only, bool gemm_only) {
       rows.push_back({std::string(v.name) + (persistent ? "" : " [short CTAs]"), ms, bytes, 0, prepared ? "(+fp32 prepare pass, not counted)" : ""});
       if (&v == &variants[0]) target_ms = target_ms == 0 ? ms : std::min(target_ms, ms);
     }
-    LIB(fp4lab_cuda_diag_set_quantize_grid(ctx, 1));
+    LIB(fp4lab_cuda_diag_set_quantize_grid(ctx, 0));
   }
   if (quantize_only) {
     fp4lab_cuda_context_destroy(ctx);
@@ -730,10 +728,10 @@ int cmd_bench(int64_t size, bool quantize_only, bool gemm_only) {
   if (hopper) {
     double best = 1e30;
     for (int st : {3, 4}) {
-      for (int cl : {1, 2}) {
+      for (int cl : {1, -1, 2}) {
         LIB(fp4lab_cuda_diag_set_wgmma_config(ctx, st, cl));
         const double w = timer.median_ms([&] { LIB(fp4lab_cuda_diag_bf16_gemm(ctx, FP4LAB_CUDA_GEMM_WGMMA_SM90, rp, rp, cp, da, db, FP4LAB_CUDA_BF16, out)); }, 3, 10);
-        rows.push_back({"wgmma bf16 GEMM alone, " + std::to_string(st) + " stages, cluster " + std::to_string(cl), w, 0, flops, ""});
+        rows.push_back({"wgmma bf16 GEMM alone, " + std::to_string(st) + " stages, " + (cl == 1 ? "stream-K tail" : cl == -1 ? "whole tiles" : "cluster 2 multicast"), w, 0, flops, ""});
         if (w < best) {
           best = w;
           best_stages = st;
@@ -797,6 +795,31 @@ int cmd_bench(int64_t size, bool quantize_only, bool gemm_only) {
     check(r.worst_bound_ratio <= 1.0 && poisoned == 0, "bench GEMM accuracy");
   }
 
+  // The two target ratios, measured fairly: each pair alternated in 5 rounds (the card's clocks
+  // drift over a run), the ratio of each round, and the median of the rounds.
+  std::vector<double> q_ratio, g_ratio, q_round, c_round, f_round, b_round;
+  const fp4lab_cuda_matmul_options o_default{FP4LAB_CUDA_BF16, rp, rp, FP4LAB_CUDA_GEMM_AUTO, FP4LAB_CUDA_EPILOGUE_EXACT};
+  fp4lab_cuda_quantize_kwargs kw_target{};
+  kw_target.scale_rule = FP4LAB_CUDA_MSE;
+  for (int round = 0; round < 5 && !quantize_only; round++) {
+    const double c = timer.median_ms([&] { CU(cudaMemcpyAsync(dst, src, copy_bytes, cudaMemcpyDeviceToDevice, stream)); }, 1, 5);
+    const double q = timer.median_ms([&] { LIB(fp4lab_cuda_quantize_device(ctx, &mx, &kw_target, &qa, nullptr)); }, 1, 10);
+    const double b = timer.median_ms([&] { LIB(fp4lab_cuda_diag_bf16_gemm(ctx, FP4LAB_CUDA_GEMM_CUBLASLT_BF16, rp, rp, cp, da, db, FP4LAB_CUDA_BF16, out)); }, 1, 5);
+    const double f = timer.median_ms([&] { LIB(fp4lab_cuda_matmul_device(ctx, &pa, &pb, &o_default, out)); }, 1, 5);
+    q_ratio.push_back(((2 * in_bytes + eb + sb) / q) / (2.0 * copy_bytes / c));
+    g_ratio.push_back(f / b);
+    q_round.push_back(q);
+    c_round.push_back(c);
+    f_round.push_back(f);
+    b_round.push_back(b);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  fp4lab_cuda_free(ctx, src);
+  fp4lab_cuda_free(ctx, dst);
+
   printf("\n%-62s %10s %10s %10s  %s\n", "what", "ms", "GB/s", "TFLOP/s", "");
   for (const Row& r : rows)
     printf("%-62s %10.4f %10.1f %10.1f  %s\n", r.name.c_str(), r.ms, r.bytes ? r.bytes / (r.ms * 1e6) : 0.0, r.flops ? r.flops / (r.ms * 1e9) : 0.0,
@@ -808,7 +831,14 @@ int cmd_bench(int64_t size, bool quantize_only, bool gemm_only) {
   const double cublas_best = std::min(cublas_ms, cublas2_ms);
   printf("RATIO fp4 GEMM %lld^3 from packed, best exact path (%s): %.4f ms = %.3fx cuBLASLt bf16 %.4f ms (faster of two runs; target <= 1.15)\n", (long long)rp,
          best_name.c_str(), best_fp4, best_fp4 / cublas_best, cublas_best);
-  printf("fastest wgmma config: %d stages, cluster %d\n", best_stages, best_cluster);
+  printf("fastest wgmma config: %d stages, cluster %d (-1: whole tiles, 1: stream-K tail, 2: multicast)\n", best_stages, best_cluster);
+  if (!quantize_only && !gemm_only) {
+    printf("\nFAIR (5 alternated rounds, medians): copy %.4f ms, quantize mse %.4f ms -> %.3fx copy bandwidth (rounds:", median(c_round), median(q_round), median(q_ratio));
+    for (double r : q_ratio) printf(" %.3f", r);
+    printf(")\nFAIR (5 alternated rounds, medians): cuBLASLt bf16 %.4f ms, fp4 GEMM default path %.4f ms -> %.3fx (rounds:", median(b_round), median(f_round), median(g_ratio));
+    for (double r : g_ratio) printf(" %.3f", r);
+    printf(")\n");
+  }
   fp4lab_cuda_context_destroy(ctx);
   printf("\n%d passed, %d failed\n", g_passed, g_failed);
   return g_failed ? 1 : 0;
