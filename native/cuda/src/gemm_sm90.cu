@@ -294,9 +294,14 @@ __global__ void __launch_bounds__(kThreads, 1)
         // The owner of a split tile: add the later segments' partials (CTAs in k order).
         const int64_t tile_end = (int64_t)(tile - dp_tiles + 1) * k_blocks;
         for (int c = cluster_id + 1; c < clusters && sk_start(c) < tile_end; c++) {
+          if (sk_start(c + 1) == sk_start(c)) continue;  // an empty range writes no partial
           int* flag = sk_flags + c * kConsumers + cw;
           if (tid == 0) {
+            // Every contributor is resident (one CTA per SM) and writes its partial before it
+            // waits on anything, so this ends; the bound turns a bug into an error, not a hang.
+            const long long t0 = clock64();
             while (atomicAdd(flag, 0) == 0) {
+              if (clock64() - t0 > (1ll << 34)) __trap();
             }
             __threadfence();
           }
