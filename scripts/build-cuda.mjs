@@ -3,7 +3,9 @@
 // dlopen by the addon) and the standalone test/bench harness, when nvcc is found. No GPU is
 // needed to build. Without nvcc it says so and exits 0: the app runs without the GPU backend.
 //
-//   node scripts/build-cuda.mjs [--require] [--no-harness] [--jobs N]
+//   node scripts/build-cuda.mjs [--require] [--never-fail] [--no-harness] [--jobs N]
+//   --require: fail when nvcc is missing; --never-fail: the package install's form (a failed GPU
+//   build is reported and the install goes on; the app then says the GPU backend is not built).
 //   env: NVCC (compiler path), CUTLASS_DIR (CUTLASS >= 3.9 headers: adds the CUTLASS FP4 path),
 //        FP4LAB_CUDA_ARCHS (e.g. "90" to build Hopper only; default: 90 plus 100a/120a when known)
 import { spawn, spawnSync } from 'node:child_process';
@@ -32,6 +34,13 @@ function findNvcc() {
   return null;
 }
 
+const neverFail = flag('--never-fail');
+// Exit with an error status, or (at install) report and succeed.
+function failBuild(message) {
+  console.error(message);
+  process.exit(neverFail ? 0 : 1);
+}
+
 const nvcc = findNvcc();
 if (!nvcc) {
   const msg = 'build:cuda: nvcc not found (set NVCC or install the CUDA toolkit); the GPU backend is not built.';
@@ -56,10 +65,7 @@ const genericArchs = archs.flatMap(gencode);
 const archNames = ['sm_90a (wgmma GEMM)', ...archs.map((a) => `sm_${a}`)].join(' ');
 
 const cutlassDir = process.env.CUTLASS_DIR;
-if (cutlassDir && !existsSync(join(cutlassDir, 'include', 'cutlass', 'cutlass.h'))) {
-  console.error(`build:cuda: CUTLASS_DIR=${cutlassDir} has no include/cutlass/cutlass.h`);
-  process.exit(1);
-}
+if (cutlassDir && !existsSync(join(cutlassDir, 'include', 'cutlass', 'cutlass.h'))) failBuild(`build:cuda: CUTLASS_DIR=${cutlassDir} has no include/cutlass/cutlass.h`);
 const withCutlass = !!cutlassDir && archs.includes('100a');
 if (cutlassDir && !withCutlass) console.log('build:cuda: CUTLASS_DIR given but this nvcc cannot build sm_100a; the CUTLASS path is left out');
 
@@ -80,7 +86,7 @@ const units = [
   withCutlass
     ? {
         src: 'gemm_cutlass_sm100.cu',
-        flags: [...cudaFlags, ...gencode('100a'), `-I${join(cutlassDir, 'include')}`, `-I${join(cutlassDir, 'tools', 'util', 'include')}`, '--expt-extended-lambda'],
+        flags: [...cudaFlags, ...gencode('100a'), `-I${join(cutlassDir, 'include')}`, `-I${join(cutlassDir, 'tools', 'util', 'include')}`, '--expt-extended-lambda', '-diag-suppress', '20012'],
       }
     : { src: 'gemm_cutlass_stub.cpp', flags: [...common] },
 ];
@@ -121,10 +127,7 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: jobs }, worker));
-if (failed) {
-  console.error('build:cuda: compilation failed');
-  process.exit(1);
-}
+if (failed) failBuild('build:cuda: compilation failed; the GPU backend is not built');
 
 const lib = join(outDir, 'libfp4lab_cuda.so');
 const link = await run(nvcc.path, [
@@ -142,10 +145,7 @@ const link = await run(nvcc.path, [
   '-lpthread',
   '-lrt',
 ]);
-if (link.code !== 0) {
-  console.error('build:cuda: linking libfp4lab_cuda.so failed');
-  process.exit(1);
-}
+if (link.code !== 0) failBuild('build:cuda: linking libfp4lab_cuda.so failed');
 console.log(`build:cuda: ${relative(root, lib)}`);
 
 if (!flag('--no-harness')) {
@@ -166,10 +166,7 @@ if (!flag('--no-harness')) {
     '-rpath,$ORIGIN',
     '-lpthread',
   ]);
-  if (h.code !== 0) {
-    console.error('build:cuda: building the harness failed');
-    process.exit(1);
-  }
+  if (h.code !== 0) failBuild('build:cuda: building the harness failed');
   console.log(`build:cuda: ${relative(root, exe)}`);
 }
 writeFileSync(join(outDir, 'BUILD_INFO'), `nvcc ${nvcc.version}\narchs ${archNames}\ncutlass ${withCutlass ? cutlassDir : 'no'}\n`);

@@ -24,22 +24,26 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// out = cast(fp32(acc * nc_b)) where acc already holds fp32(sum * nc_a) (from cuBLASLt's alpha).
+// out[rows x cols] = cast(fp32(acc * nc_b)) where acc (row stride ld) already holds
+// fp32(sum * nc_a) from the library's alpha: the reference's second rounding, then the cast.
 template <typename OutT>
-__global__ void epilogue_kernel(const float* __restrict__ acc, int64_t n, float nc_b, OutT* __restrict__ out) {
+__global__ void epilogue_kernel(const float* __restrict__ acc, int64_t ld, int64_t rows, int64_t cols, float nc_b, OutT* __restrict__ out) {
+  const int64_t n = rows * cols;
   for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
-    const float v = __fmul_rn(__ldcs(acc + i), nc_b);
+    const int64_t r = i / cols, c = i - r * cols;
+    const float v = __fmul_rn(__ldcs(acc + r * ld + c), nc_b);
     if constexpr (sizeof(OutT) == 4) out[i] = v;
     else if constexpr (std::is_same<OutT, __nv_bfloat16>::value) out[i] = __float2bfloat16_rn(v);
     else out[i] = __float2half_rn(v);
   }
 }
 
-int32_t launch_epilogue(fp4lab_cuda_context* ctx, const float* acc, int64_t n, float nc_b, int32_t dtype, void* out) {
+int32_t launch_epilogue(fp4lab_cuda_context* ctx, const float* acc, int64_t ld, int64_t rows, int64_t cols, float nc_b, int32_t dtype, void* out) {
+  const int64_t n = rows * cols;
   const int grid = (int)std::max<int64_t>(1, std::min<int64_t>((n + kThreads - 1) / kThreads, (int64_t)ctx->props.multiProcessorCount * 16));
-  if (dtype == FP4LAB_CUDA_F32) epilogue_kernel<<<grid, kThreads, 0, ctx->stream>>>(acc, n, nc_b, static_cast<float*>(out));
-  else if (dtype == FP4LAB_CUDA_BF16) epilogue_kernel<<<grid, kThreads, 0, ctx->stream>>>(acc, n, nc_b, static_cast<__nv_bfloat16*>(out));
-  else epilogue_kernel<<<grid, kThreads, 0, ctx->stream>>>(acc, n, nc_b, static_cast<__half*>(out));
+  if (dtype == FP4LAB_CUDA_F32) epilogue_kernel<<<grid, kThreads, 0, ctx->stream>>>(acc, ld, rows, cols, nc_b, static_cast<float*>(out));
+  else if (dtype == FP4LAB_CUDA_BF16) epilogue_kernel<<<grid, kThreads, 0, ctx->stream>>>(acc, ld, rows, cols, nc_b, static_cast<__nv_bfloat16*>(out));
+  else epilogue_kernel<<<grid, kThreads, 0, ctx->stream>>>(acc, ld, rows, cols, nc_b, static_cast<__half*>(out));
   FP4_LAUNCH_CHECK("epilogue_kernel");
   return FP4LAB_CUDA_OK;
 }
@@ -194,7 +198,7 @@ uint32_t gemm_paths_for(fp4lab_cuda_context* ctx, uint32_t* unverified, int32_t*
     paths |= FP4LAB_CUDA_PATH_BIT(FP4LAB_CUDA_GEMM_CUBLASLT_FP4);
     *unverified |= FP4LAB_CUDA_PATH_BIT(FP4LAB_CUDA_GEMM_CUBLASLT_FP4);
   }
-  if (cutlass::compiled() && ctx->props.major == 10) {
+  if (cutlass_gemm::compiled() && ctx->props.major == 10) {
     paths |= FP4LAB_CUDA_PATH_BIT(FP4LAB_CUDA_GEMM_CUTLASS_FP4);
     *unverified |= FP4LAB_CUDA_PATH_BIT(FP4LAB_CUDA_GEMM_CUTLASS_FP4);
   }
@@ -237,26 +241,25 @@ int32_t matmul_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_packed* a, con
     if (a->padded_cols != b->padded_cols) return fail(FP4LAB_CUDA_UNAVAILABLE, "cuBLASLt FP4 GEMM needs both operands padded to the same K");
     const int32_t mode = a->fp4_format == FP4LAB_CUDA_NVFP4 ? lt::kScaleVec16UE4M3 : lt::kScaleVec32UE8M0;
     const LtOperand x{a->e2m1, CUDA_R_4F_E2M1, a->padded_cols, a->sf}, y{b->e2m1, CUDA_R_4F_E2M1, b->padded_cols, b->sf};
-    if (!exact) return lt_matmul(ctx, x, y, M, N, K, alpha, out, cuda_type(o->out_dtype), mode);
-    FP4_TRY(ctx->gemm_acc.reserve((size_t)M * N * 4));
-    FP4_TRY(lt_matmul(ctx, x, y, M, N, K, a->normconst, ctx->gemm_acc.ptr, CUDA_R_32F, mode));
-    return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), M * N, b->normconst, o->out_dtype, out);
+    // The padded operands (multiples of 128 rows, as the scale layout is) into an fp32
+    // intermediate; the epilogue pass crops, applies nc_b (exact) and casts.
+    const int64_t Mp = a->padded_rows, Np = b->padded_rows;
+    FP4_TRY(ctx->gemm_acc.reserve((size_t)Mp * Np * 4));
+    FP4_TRY(lt_matmul(ctx, x, y, Mp, Np, K, exact ? a->normconst : alpha, ctx->gemm_acc.ptr, CUDA_R_32F, mode));
+    return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), Np, M, N, exact ? b->normconst : 1.0f, o->out_dtype, out);
   }
   if (path == FP4LAB_CUDA_GEMM_CUTLASS_FP4) {
-    if (!cutlass::compiled()) return fail(FP4LAB_CUDA_UNAVAILABLE, "this library was built without CUTLASS (set CUTLASS_DIR when building)");
+    if (!cutlass_gemm::compiled()) return fail(FP4LAB_CUDA_UNAVAILABLE, "this library was built without CUTLASS (set CUTLASS_DIR when building)");
     if (ctx->props.major != 10) return fail(FP4LAB_CUDA_UNAVAILABLE, "the CUTLASS FP4 GEMM is built for sm_100a; this is sm_%d%d", ctx->props.major, ctx->props.minor);
     if (a->padded_cols != b->padded_cols) return fail(FP4LAB_CUDA_UNAVAILABLE, "the CUTLASS FP4 GEMM needs both operands padded to the same K");
-    cutlass::Args args{a->e2m1, a->sf, b->e2m1, b->sf, M, N, K, a->fp4_format, exact ? a->normconst : alpha, nullptr, o->out_dtype};
-    if (!exact) {
-      args.out = out;
-      FP4_CUDA_TRY(cutlass::run(args, ctx->stream));
-      return FP4LAB_CUDA_OK;
-    }
-    FP4_TRY(ctx->gemm_acc.reserve((size_t)M * N * 4));
-    args.out = ctx->gemm_acc.ptr;
-    args.out_dtype = FP4LAB_CUDA_F32;
-    FP4_CUDA_TRY(cutlass::run(args, ctx->stream));
-    return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), M * N, b->normconst, o->out_dtype, out);
+    if (a->fp4_format != FP4LAB_CUDA_NVFP4) return fail(FP4LAB_CUDA_UNAVAILABLE, "the CUTLASS FP4 GEMM is built for NVFP4; MXFP4 uses cuBLASLt's FP4 path");
+    // CUTLASS wants 16-byte aligned rows of D: multiply the padded operands (multiples of 128
+    // rows) into an fp32 intermediate and crop in the epilogue pass, which also applies nc_b.
+    const int64_t Mp = a->padded_rows, Np = b->padded_rows;
+    FP4_TRY(ctx->gemm_acc.reserve((size_t)Mp * Np * 4));
+    const cutlass_gemm::Args args{a->e2m1, a->sf, b->e2m1, b->sf, Mp, Np, K, a->fp4_format, exact ? a->normconst : alpha, ctx->gemm_acc.ptr, FP4LAB_CUDA_F32};
+    FP4_CUDA_TRY(cutlass_gemm::run(args, ctx->stream));
+    return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), Np, M, N, exact ? b->normconst : 1.0f, o->out_dtype, out);
   }
 
   // The bf16 paths: dequantize both operands (without normconsts), exactly.
@@ -273,11 +276,11 @@ int32_t matmul_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_packed* a, con
     if (!exact) {
       FP4_TRY(ctx->gemm_acc.reserve((size_t)M * N * 4));
       FP4_TRY(cublaslt_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, alpha, FP4LAB_CUDA_F32, ctx->gemm_acc.ptr));
-      return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), M * N, 1.0f, o->out_dtype, out);
+      return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), N, M, N, 1.0f, o->out_dtype, out);
     }
     FP4_TRY(ctx->gemm_acc.reserve((size_t)M * N * 4));
     FP4_TRY(cublaslt_bf16_gemm(ctx, ctx->gemm_a.ptr, ctx->gemm_b.ptr, M, N, K, a->normconst, FP4LAB_CUDA_F32, ctx->gemm_acc.ptr));
-    return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), M * N, b->normconst, o->out_dtype, out);
+    return launch_epilogue(ctx, ctx->gemm_acc.as<float>(), N, M, N, b->normconst, o->out_dtype, out);
   }
   return fail(FP4LAB_CUDA_INVALID_ARGUMENT, "unknown GEMM path %d", path);
 }

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 namespace fp4lab {
-namespace cutlass {
+namespace cutlass_gemm {
 
 struct Args {
   const void* a_e2m1;
@@ -24,5 +24,5 @@ struct Args {
 bool compiled();
 cudaError_t run(const Args& args, cudaStream_t stream);
 
-}  // namespace cutlass
+}  // namespace cutlass_gemm
 }  // namespace fp4lab

@@ -2,10 +2,10 @@
 #include "gemm_cutlass.h"
 
 namespace fp4lab {
-namespace cutlass {
+namespace cutlass_gemm {
 
 bool compiled() { return false; }
 cudaError_t run(const Args&, cudaStream_t) { return cudaErrorNotSupported; }
 
-}  // namespace cutlass
+}  // namespace cutlass_gemm
 }  // namespace fp4lab

@@ -4,9 +4,8 @@
 // add into an FMA where the reference rounds twice.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
 
 #ifdef __CUDACC__
 #define FP4_HD __host__ __device__ __forceinline__
