@@ -1,0 +1,158 @@
+import type { Backend, JobControl, MatmulOptions, MatmulProduct } from '../../app/backends/backend';
+import { Fp4Error, invalidArgument, type Fp4ErrorCode } from '../../app/errors';
+import { checkOutDtype } from '../../app/matmul/outDtype';
+import { planFp4Matmul } from '../../app/matmul/fp4Matmul';
+import { checkQuantizedMatrix, type DequantizeOptions } from '../../app/quantize/dequantize';
+import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
+import { resolveHadamard } from '../../app/quantize/hadamard';
+import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/kwargs';
+import { checkQuantizableMatrix } from '../../app/quantize/prepare';
+import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
+import type { Matrix } from '../../app/tensors/matrix';
+import type { NativeCpu, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
+
+/**
+ * The `cpu` backend: the native kernels (native/cpu) behind app/backends' Backend interface.
+ * Kwargs are resolved and checked by the same TypeScript the reference uses, so a bad request
+ * fails with the same error on both; the numbers come from the addon, which runs on worker
+ * threads (the JS thread never blocks), reports progress and stops on the AbortSignal.
+ */
+export interface CpuBackendOptions {
+  /** Threads per call; 0 or absent = every core. */
+  threads?: number;
+  /** Force a lower instruction-set level (tests, benchmarks); default: the best this CPU has. */
+  isa?: NativeIsa;
+}
+
+const ISAS: readonly NativeIsa[] = ['auto', 'portable', 'avx2', 'avx512', 'avx512_bf16'];
+
+const NATIVE_CODES: Readonly<Record<string, Fp4ErrorCode>> = {
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  NON_FINITE: 'NON_FINITE',
+  CANCELLED: 'CANCELLED',
+  OUT_OF_MEMORY: 'TOO_LARGE',
+  UNSUPPORTED: 'UNSUPPORTED',
+};
+
+/** A rejected native call as the engine's error value (bugs stay plain Errors). */
+function fromNative(e: unknown): Error {
+  if (e instanceof Error) {
+    const code = NATIVE_CODES[(e as { code?: string }).code ?? ''];
+    if (code) return new Fp4Error(code, e.message);
+    return e;
+  }
+  return new Error(String(e));
+}
+
+/** The addon's job argument for one call: threads, ISA, progress, and a cancel flag the signal sets. */
+async function runJob<T>(options: CpuBackendOptions, control: JobControl | undefined, call: (job: NativeJob) => Promise<T>): Promise<T> {
+  const signal = control?.signal;
+  signal?.throwIfAborted();
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = (): void => void Atomics.store(cancel, 0, 1);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await call({ threads: options.threads ?? 0, isa: options.isa ?? 'auto', cancel, onProgress: control?.onProgress });
+  } catch (e) {
+    throw fromNative(e);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+function packedOf(q: QuantizedMatrix): NativePacked {
+  return { fp4_format: q.fp4_format, paddedRows: q.paddedRows, paddedCols: q.paddedCols, e2m1: q.e2m1, sf: q.sf, normconst: q.normconst };
+}
+
+function quantizeKwargsFor(x: Matrix, kwargsIn: QuantizeKwargs): { kwargs: QuantizeKwargs; had?: Float32Array } {
+  const kwargs = resolveQuantizeKwargs(kwargsIn);
+  const h = resolveHadamard(kwargs.had, x.dtype);
+  return { kwargs, had: h?.values };
+}
+
+export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}): { backend: Backend; detail: string } {
+  if (options.isa !== undefined && !ISAS.includes(options.isa)) {
+    throw invalidArgument(`cpu backend isa must be one of ${ISAS.join(', ')}; got ${JSON.stringify(options.isa)}`);
+  }
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 0 || options.threads > 1024)) {
+    throw invalidArgument(`cpu backend threads must be an integer from 0 (every core) to 1024; got ${JSON.stringify(options.threads)}`);
+  }
+  const info = cpu.info();
+  if (options.isa && options.isa !== 'auto' && !info.isas.includes(options.isa)) {
+    throw new Fp4Error('UNSUPPORTED', `cpu backend isa '${options.isa}' was requested, but this CPU supports ${info.isas.join(', ')}`);
+  }
+  const isa = options.isa && options.isa !== 'auto' ? options.isa : info.isa;
+  const threads = options.threads || info.hardwareThreads;
+  const detail = `${info.description.split(',')[0]} (${isa}), ${threads} thread${threads === 1 ? '' : 's'}`;
+
+  const backend: Backend = {
+    name: 'cpu',
+
+    async quantize(x, kwargsIn, control): Promise<QuantizeResult> {
+      const { kwargs, had } = quantizeKwargsFor(x, kwargsIn);
+      if (x.rows === 0 || x.cols === 0) checkQuantizableMatrix(x); // throws the reference's error
+      const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
+      const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
+      const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
+      const out = {
+        e2m1: new Uint8Array((paddedRows * paddedCols) / 2),
+        sf: new Uint8Array(blocks),
+        blockScales: new Float32Array(blocks),
+        blockSelection: new Uint8Array(blocks),
+      };
+      let normconst: number;
+      try {
+        ({ normconst } = await runJob(options, control, (job) =>
+          cpu.quantize(
+            x.data,
+            x.rows,
+            x.cols,
+            {
+              fp4_format: kwargs.fp4_format,
+              scale_rule: kwargs.scale_rule,
+              block_scale_2d: kwargs.block_scale_2d,
+              transpose: kwargs.transpose,
+              round_style: kwargs.round_style,
+              seed: kwargs.seed,
+              input_dtype: x.dtype,
+              had,
+            },
+            out,
+            job,
+          ),
+        ));
+      } catch (e) {
+        // The kernel only says that it saw NaN/Inf; the reference's check names where.
+        if (e instanceof Fp4Error && e.code === 'NON_FINITE') checkQuantizableMatrix(x);
+        throw e;
+      }
+      return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
+    },
+
+    async dequantize(q, dequantizeOptions: DequantizeOptions = {}, control): Promise<Matrix> {
+      checkQuantizedMatrix(q);
+      const crop = dequantizeOptions.crop ?? true;
+      const [outRows, outCols] = crop ? [q.rows, q.cols] : [q.paddedRows, q.paddedCols];
+      const data = new Float32Array(outRows * outCols);
+      await runJob(options, control, (job) =>
+        cpu.dequantize(packedOf(q), { applyNormconst: dequantizeOptions.applyNormconst ?? true, outRows, outCols }, data, job),
+      );
+      return { rows: outRows, cols: outCols, data, dtype: 'float32' };
+    },
+
+    async matmul(a, b, matmulOptions: MatmulOptions, control): Promise<MatmulProduct> {
+      const outDtype = checkOutDtype(matmulOptions.out_dtype);
+      if (a.fp4_format !== b.fp4_format) throw invalidArgument(`a is ${a.fp4_format} but b is ${b.fp4_format}; both sides need the same fp4_format`);
+      const { outRows, outCols } = planFp4Matmul(a, b, matmulOptions.out_shape);
+      checkQuantizedMatrix(a);
+      checkQuantizedMatrix(b);
+      const values = new Float32Array(outRows * outCols);
+      const bits = outDtype === 'float32' ? null : new Uint16Array(outRows * outCols);
+      await runJob(options, control, (job) =>
+        cpu.gemm(packedOf(a), packedOf(b), { out_dtype: outDtype, outRows, outCols }, bits ? { values, bits } : { values }, job),
+      );
+      return { rows: outRows, cols: outCols, dtype: outDtype, data: values, bits };
+    },
+  };
+  return { backend, detail };
+}
