@@ -161,7 +161,7 @@ fp4lab_status gemm(const fp4lab_packed* a, const fp4lab_packed* b, const fp4lab_
     w.tmp.resize(static_cast<size_t>(std::max(k, kKc)));
     w.edge.resize(static_cast<size_t>(mr * nr));
   }
-  job.set_total_work(m * n / 64 + 1);
+  job.set_total_work(m * n);
 
   for (int64_t jc = 0; jc < n; jc += kNc) {
     const int64_t ncur = std::min(kNc, n - jc);
@@ -221,7 +221,7 @@ fp4lab_status gemm(const fp4lab_packed* a, const fp4lab_packed* b, const fp4lab_
       for (int64_t i = i0; i < i0 + mcur; i++) {
         kern.epilogue(values + i * n + c0, bits != nullptr ? bits + i * n + c0 : nullptr, width, a->normconst, b->normconst, params->out_dtype);
       }
-      job.add_work(mcur * width / 64);
+      job.add_work(mcur * width);
     });
     if (!ok) return set_error(err, FP4LAB_CANCELLED, "gemm was cancelled");
   }

@@ -276,9 +276,11 @@ fp4lab_status quantize(const float* x, int64_t rows, int64_t cols, const fp4lab_
   const float normconst = normconst_of(p->format, p->scale_rule, bits_float(amax_bits));
   setup.normconst = normconst;
 
-  // Pass 2: bands of prepared rows through the inner loop.
-  completed = job.parallel_for(nbands, [&](int64_t band, int worker) {
+  // Pass 2: bands of prepared rows through the inner loop, last band first: pass 1 ended there,
+  // so that part of the input is still in the last-level cache.
+  completed = job.parallel_for(nbands, [&](int64_t task, int worker) {
     WorkerScratch& w = scratch[static_cast<size_t>(worker)];
+    const int64_t band = nbands - 1 - task;
     const int64_t r0 = band * band_rows;
     prepared.band(r0, band_rows, w.rows.data(), w.had_tmp.data(), w.ptrs.data());
     BandOutput bo;
