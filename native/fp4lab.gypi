@@ -35,7 +35,7 @@
     'conditions': [
       ['fp4lab_x86==1', { 'defines': ['FP4LAB_HAVE_X86_KERNELS'] }],
       ['fp4lab_sanitize==1', {
-        'cflags': ['-O1', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer'],
+        'cflags': ['-O2', '-g', '-fsanitize=address,undefined', '-fno-sanitize-recover=undefined', '-fno-omit-frame-pointer'],
         'cflags!': ['-O3'],
         'ldflags': ['-fsanitize=address,undefined'],
         'defines': ['FP4LAB_SANITIZE'],
@@ -68,7 +68,7 @@
         'binding/kernel_job.cc',
         'binding/cpu_binding.cc',
       ],
-      'include_dirs': ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      'include_dirs': ["<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS'],
       'dependencies': ['fp4lab_cpu'],
     },

@@ -44,18 +44,35 @@ function fromNative(e: unknown): Error {
   return new Error(String(e));
 }
 
-/** The addon's job argument for one call: threads, ISA, progress, and a cancel flag the signal sets. */
+/**
+ * The addon's job argument for one call: threads, ISA, a cancel flag the signal sets, and
+ * progress passed on increasing only, ending with 1 when the call succeeds (the kernel's own
+ * last report can arrive after the promise settles; it is dropped then).
+ */
 async function runJob<T>(options: CpuBackendOptions, control: JobControl | undefined, call: (job: NativeJob) => Promise<T>): Promise<T> {
   const signal = control?.signal;
   signal?.throwIfAborted();
   const cancel = new Int32Array(new SharedArrayBuffer(4));
   const onAbort = (): void => void Atomics.store(cancel, 0, 1);
   signal?.addEventListener('abort', onAbort, { once: true });
+  const report = control?.onProgress;
+  let reported = -1;
+  let settled = false;
+  const onProgress = report
+    ? (fraction: number): void => {
+        if (settled || fraction <= reported) return;
+        reported = fraction;
+        report(fraction);
+      }
+    : undefined;
   try {
-    return await call({ threads: options.threads ?? 0, isa: options.isa ?? 'auto', cancel, onProgress: control?.onProgress });
+    const result = await call({ threads: options.threads ?? 0, isa: options.isa ?? 'auto', cancel, onProgress });
+    onProgress?.(1);
+    return result;
   } catch (e) {
     throw fromNative(e);
   } finally {
+    settled = true;
     signal?.removeEventListener('abort', onAbort);
   }
 }
