@@ -4,6 +4,8 @@ import type { DequantizeOptions } from '../quantize/dequantize';
 import type { QuantizeKwargs } from '../quantize/kwargs';
 import type { QuantizedMatrix, QuantizeResult } from '../quantize/types';
 import type { Matrix } from '../tensors/matrix';
+import type { PoolReduce, PoolWindow, RawField } from '../analysis/pooling';
+import type { SideReductionInput, SideReductions } from '../analysis/sideReductions';
 
 /**
  * Where the numbers are computed (DESIGN.md "Backends"). Every backend gives the same
@@ -53,4 +55,16 @@ export interface Backend {
   quantize(x: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<QuantizeResult>;
   dequantize(q: QuantizedMatrix, options?: DequantizeOptions, control?: JobControl): Promise<Matrix>;
   matmul(a: QuantizedMatrix, b: QuantizedMatrix, options: MatmulOptions, control?: JobControl): Promise<MatmulProduct>;
+  /**
+   * The high-precision product a @ b.T (fp32 inputs, at least fp32 accumulation) that the FP4
+   * product is measured against. a.cols must equal b.cols. Returns a.rows x b.rows values.
+   */
+  matmulHighPrecision(a: Matrix, b: Matrix, control?: JobControl): Promise<Float32Array>;
+  /**
+   * Optional fast paths for the analysis reductions (app/analysis falls back to TypeScript):
+   * one pass over a side (sideReductions.ts), and pooling of a raw field to a heatmap
+   * (pooling.ts). Same numbers as the TypeScript definitions.
+   */
+  reduceSide?(input: SideReductionInput, control?: JobControl): Promise<SideReductions>;
+  pool?(field: RawField, rows: number, cols: number, window: PoolWindow, outRows: number, outCols: number, reduce: PoolReduce): Promise<Float32Array>;
 }

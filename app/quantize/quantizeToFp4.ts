@@ -14,13 +14,22 @@ import type { QuantizeResult } from './types';
  * (`block_scale_2d`): a square tile of block x block values. Elements are visited row-major,
  * which is also the lane order of the adaptive rules' error sums.
  */
-interface GroupShape {
+export interface GroupShape {
   rows: number;
   cols: number;
 }
 
+/**
+ * Stochastic rounding's counter is the value's index in the padded matrix; rowBase shifts the rows
+ * when `x` holds only some rows of it (the block-detail view quantizes a copy of one group's rows).
+ */
+export interface StochasticIndexing {
+  readonly key: number;
+  readonly rowBase: number;
+}
+
 /** Quantize one scale group's values with a given scale into `codes` (row-major within the group). */
-function quantizeGroup(
+export function quantizeGroup(
   x: Float32Array,
   stride: number,
   r0: number,
@@ -28,7 +37,7 @@ function quantizeGroup(
   g: GroupShape,
   scale: number,
   codes: Uint8Array,
-  rng: { key: number } | null,
+  rng: StochasticIndexing | null,
   err: LaneErrorAccumulator | null,
 ): number {
   err?.reset();
@@ -38,7 +47,7 @@ function quantizeGroup(
       const xv = x[r * stride + c];
       // scale == 0 only for an all-zero MXFP4 block (byte 0): every value is 0.
       const absV = scale === 0 ? 0 : Math.abs(Math.fround(xv / scale));
-      const q = rng ? stochasticRoundToE2M1Magnitude(absV, stochasticUniform(rng.key, r * stride + c)) : roundToE2M1Magnitude(absV);
+      const q = rng ? stochasticRoundToE2M1Magnitude(absV, stochasticUniform(rng.key, (rng.rowBase + r) * stride + c)) : roundToE2M1Magnitude(absV);
       codes[t] = e2m1Code(xv, q);
       if (err) {
         const d = Math.fround(q * scale);
@@ -49,7 +58,7 @@ function quantizeGroup(
   return err ? err.total() : 0;
 }
 
-function groupAmax(x: Float32Array, stride: number, r0: number, c0: number, g: GroupShape): number {
+export function groupAmax(x: Float32Array, stride: number, r0: number, c0: number, g: GroupShape): number {
   let amax = 0;
   for (let r = r0; r < r0 + g.rows; r++) {
     for (let c = c0; c < c0 + g.cols; c++) {
@@ -60,7 +69,20 @@ function groupAmax(x: Float32Array, stride: number, r0: number, c0: number, g: G
   return amax;
 }
 
-function matrixAmax(x: Float32Array): number {
+/** 1-D: one row x one block; 2-D: a block x block tile (16x16 NVFP4, 32x32 MXFP4, golden-verified). */
+export function scaleGroupShape(kwargs: Pick<QuantizeKwargs, 'fp4_format' | 'block_scale_2d'>): GroupShape {
+  const { blockSize } = FORMAT_PARAMS[kwargs.fp4_format];
+  return kwargs.block_scale_2d ? { rows: blockSize, cols: blockSize } : { rows: 1, cols: blockSize };
+}
+
+/** The candidate scale for target m (6 or 4) of a group with the given amax. */
+export function candidateScale(format: QuantizeKwargs['fp4_format'], amax: number, target: number, normconst: number, out: ScaleCandidate): ScaleCandidate {
+  if (format === 'nvfp4') nvfp4Candidate(amax, target, normconst, out);
+  else mxfp4Candidate(amax, target, out);
+  return out;
+}
+
+export function matrixAmax(x: Float32Array): number {
   let amax = 0;
   for (let i = 0; i < x.length; i++) {
     const a = Math.abs(x[i]);
@@ -86,9 +108,9 @@ export function quantizeToFp4(x: Matrix, kwargsIn: Partial<QuantizeKwargs> = {})
   const normconst = computeNormconst(format, kwargs.scale_rule, matrixAmax(data));
   const adaptive = isAdaptiveRule(kwargs.scale_rule);
   const targets = adaptive ? [6, 4] : [kwargs.scale_rule === 'always_4' ? 4 : 6];
-  const group: GroupShape = kwargs.block_scale_2d ? { rows: blockSize, cols: blockSize } : { rows: 1, cols: blockSize };
+  const group = scaleGroupShape(kwargs);
   const groupSize = group.rows * group.cols;
-  const rng = kwargs.round_style === 'stochastic' ? { key: stochasticKey(kwargs.seed) } : null;
+  const rng = kwargs.round_style === 'stochastic' ? { key: stochasticKey(kwargs.seed), rowBase: 0 } : null;
   const err = adaptive ? new LaneErrorAccumulator(kwargs.scale_rule as ErrorMetric) : null;
 
   const e2m1 = new Uint8Array((rows * cols) / 2);
@@ -104,8 +126,7 @@ export function quantizeToFp4(x: Matrix, kwargsIn: Partial<QuantizeKwargs> = {})
       let best = 0;
       let bestError = Infinity;
       for (let i = 0; i < targets.length; i++) {
-        if (format === 'nvfp4') nvfp4Candidate(amax, targets[i], normconst, candidates[i]);
-        else mxfp4Candidate(amax, targets[i], candidates[i]);
+        candidateScale(format, amax, targets[i], normconst, candidates[i]);
         const e = quantizeGroup(data, cols, r0, c0, group, candidates[i].scale, codes[i], rng, err);
         // targets = [6, 4]: 4 wins only when strictly better; ties stay with 6.
         if (i === 0 || e < bestError) {

@@ -106,6 +106,7 @@ export function matrixShapeOf(shape: readonly number[]): [number, number] {
 
 /** Read a float tensor as a Matrix (flattening leading dims); integer/bool tensors are refused. */
 export async function readTensorAsMatrix(entry: TensorEntry, fileName: string): Promise<Matrix> {
+  if (entry.encoding?.unsupported) throw new Fp4Error('UNSUPPORTED', entry.encoding.unsupported);
   if (!isFloatDType(entry.dtype)) {
     throw new Fp4Error('INVALID_ARGUMENT', `tensor '${entry.name}' in ${fileName} is ${entry.dtype}; only floating-point tensors can be quantized`);
   }

@@ -48,3 +48,14 @@ export function cropMatrix(m: Matrix, rows: number, cols: number): Matrix {
   for (let r = 0; r < rows; r++) out.set(m.data.subarray(r * m.cols, r * m.cols + cols), r * cols);
   return { rows, cols, data: out, dtype: m.dtype };
 }
+
+/**
+ * A matrix from a shape and values, for callers holding N-D data: quantization works on 2-D
+ * matrices, so anything else is refused with the shape and what to do about it.
+ */
+export function matrixFromShape(shape: readonly number[], data: Float32Array, dtype: FloatDType = 'float32', name = 'input'): Matrix {
+  if (shape.length !== 2) {
+    throw invalidArgument(`${name} is ${shape.length}-D (shape [${shape.join(', ')}]); quantize_to_fp4 needs a 2-D matrix: pick a 2-D tensor or flatten the leading dims`);
+  }
+  return makeMatrix(shape[0], shape[1], data, dtype);
+}

@@ -1,12 +1,27 @@
 import { Fp4Error } from '../errors';
-import type { DType } from './dtypes';
+import { isFloatDType, type DType } from './dtypes';
+
+/**
+ * How a file stores a tensor whose bytes read() has to decode first (a GGUF Q8_0 or MXFP4
+ * tensor decodes to F32). Absent for tensors stored as plain elements of `dtype`.
+ */
+export interface StoredEncoding {
+  /** The type as the file's format names it: 'Q8_0', 'MXFP4', 'Q4_K'. */
+  readonly name: string;
+  /** Bytes the tensor occupies in the file. */
+  readonly storedByteLength: number;
+  /** Why read() refuses this tensor, when we cannot decode its encoding yet. */
+  readonly unsupported?: string;
+}
 
 /** One tensor listed in a file; its bytes are read only when asked for. */
 export interface TensorEntry {
   readonly name: string;
+  /** The element type read() returns. */
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly byteLength: number;
+  readonly encoding?: StoredEncoding;
   /** Raw little-endian bytes, C order, exactly byteLength long. */
   read(): Promise<Uint8Array>;
 }
@@ -33,4 +48,9 @@ export function findTensor(file: TensorFile, name: string): TensorEntry {
     throw new Fp4Error('NOT_FOUND', `${file.name} has no tensor '${name}'; it has: ${listed || '(none)'}`);
   }
   return t;
+}
+
+/** Whether the app offers the tensor for quantization: floating point and decodable. */
+export function isQuantizable(entry: TensorEntry): boolean {
+  return isFloatDType(entry.dtype) && entry.encoding?.unsupported === undefined;
 }

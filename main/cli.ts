@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { isFp4Error } from '../app/errors';
+import { registerDequantizeCommand } from './cli/dequantizeCommand';
+import { registerExportCommand } from './cli/exportCommand';
+import { registerInspectCommand } from './cli/inspectCommand';
+import { registerMatmulCommand } from './cli/matmulCommand';
+import { registerQuantizeCommand } from './cli/quantizeCommand';
+
+/**
+ * `fp4lab`: the engine from the command line. Exit codes: 0 success, 2 usage errors (bad flags
+ * or argument values), 1 failures (unreadable files, bad data). Errors are one line on stderr.
+ */
+export function buildProgram(): Command {
+  const program = new Command('fp4lab')
+    .description('FP4 Lab: quantize tensors to NVFP4/MXFP4 (incl. Four Over Six) and see where the error comes from')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerInspectCommand(program);
+  registerQuantizeCommand(program);
+  registerDequantizeCommand(program);
+  registerMatmulCommand(program);
+  registerExportCommand(program);
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit through here with code 0; commander already printed the message.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (isFp4Error(e)) {
+      process.stderr.write(`fp4lab: error: ${e.message}\n`);
+      return e.code === 'INVALID_ARGUMENT' ? 2 : 1;
+    }
+    process.stderr.write(`fp4lab: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
