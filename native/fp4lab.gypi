@@ -55,6 +55,7 @@
         'cpu/dequantize.cc',
         'cpu/gemm.cc',
         'cpu/gemm_portable.cc',
+        'cpu/analysis.cc',
       ],
       'conditions': [
         ['fp4lab_x86==1', { 'dependencies': ['fp4lab_cpu_avx2', 'fp4lab_cpu_avx512', 'fp4lab_cpu_avx512_bf16'] }],

@@ -1,3 +1,7 @@
+import { ErrorMetricsAccumulator, type ErrorMetrics } from '../../app/analysis/metrics';
+import type { RawField } from '../../app/analysis/pooling';
+import type { SideReductions } from '../../app/analysis/sideReductions';
+import { SCALED_HISTOGRAM } from '../../app/analysis/sideReductions';
 import type { Backend, JobControl, MatmulOptions, MatmulProduct } from '../../app/backends/backend';
 import { Fp4Error, invalidArgument, type Fp4ErrorCode } from '../../app/errors';
 import { checkOutDtype } from '../../app/matmul/outDtype';
@@ -9,7 +13,7 @@ import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/k
 import { checkQuantizableMatrix } from '../../app/quantize/prepare';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { Matrix } from '../../app/tensors/matrix';
-import type { NativeCpu, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
+import type { NativeCpu, NativeErrorSums, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
 
 /**
  * The `cpu` backend: the native kernels (native/cpu) behind app/backends' Backend interface.
@@ -75,6 +79,34 @@ async function runJob<T>(options: CpuBackendOptions, control: JobControl | undef
     settled = true;
     signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * The metrics of native running sums through app/analysis's own accumulator, so the formulas
+ * stay in one place. The accumulator has no public way in for sums yet; its fields are set by
+ * name (test/native/analysis.parity.test.ts pins those names).
+ */
+export function metricsFromSums(sums: NativeErrorSums): ErrorMetrics {
+  const acc = new ErrorMetricsAccumulator();
+  Object.assign(acc as unknown as Record<string, number>, {
+    n: sums.count,
+    sumErr2: sums.sumErr2,
+    sumAbsErr: sums.sumAbsErr,
+    maxAbs: sums.maxAbs,
+    sumRef2: sums.sumRef2,
+    sumApprox2: sums.sumApprox2,
+    sumDot: sums.sumDot,
+  });
+  return acc.result();
+}
+
+function nativeField(field: RawField, rows: number, cols: number): Parameters<NativeCpu['pool']>[0] {
+  if (field.kind === 'pair') {
+    return { kind: 'pair', rows, cols, ref: field.ref, refStride: field.refStride, approx: field.approx, approxStride: field.approxStride, view: field.view, relFloor: field.relFloor };
+  }
+  return field.data instanceof Float32Array
+    ? { kind: 'f32', rows, cols, data: field.data, stride: field.stride }
+    : { kind: 'u8', rows, cols, data: field.data, stride: field.stride };
 }
 
 function packedOf(q: QuantizedMatrix): NativePacked {
@@ -169,6 +201,45 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
         cpu.gemm(packedOf(a), packedOf(b), { out_dtype: outDtype, outRows, outCols }, bits ? { values, bits } : { values }, job),
       );
       return { rows: outRows, cols: outCols, dtype: outDtype, data: values, bits };
+    },
+
+    async matmulHighPrecision(a: Matrix, b: Matrix, control): Promise<Float32Array> {
+      if (a.cols !== b.cols) throw invalidArgument(`a @ b.T needs the same number of columns; got ${a.cols} and ${b.cols}`);
+      const out = new Float32Array(a.rows * b.rows);
+      if (out.length === 0 || a.cols === 0) {
+        control?.signal?.throwIfAborted();
+        return out;
+      }
+      await runJob(options, control, (job) => cpu.matmulF32(a.data, a.rows, b.data, b.rows, a.cols, out, job));
+      return out;
+    },
+
+    async reduceSide(input, control): Promise<SideReductions> {
+      const gridCols = Math.ceil(input.cols / input.blockSize);
+      const blockMse = new Float32Array(input.rows * gridCols);
+      const blockMaxAbs = new Float32Array(input.rows * gridCols);
+      const histogram = new Float64Array(SCALED_HISTOGRAM.bins + 1);
+      const { sums, amax } = await runJob(options, control, (job) =>
+        cpu.reduceSide(
+          { ...input, histogramLo: SCALED_HISTOGRAM.lo, histogramHi: SCALED_HISTOGRAM.hi, histogramBins: SCALED_HISTOGRAM.bins },
+          { blockMse, blockMaxAbs, histogram },
+          job,
+        ),
+      );
+      return {
+        metrics: metricsFromSums(sums),
+        amax,
+        blockMse,
+        blockMaxAbs,
+        scaledCounts: Array.from(histogram.subarray(0, SCALED_HISTOGRAM.bins)),
+        scaledOverflow: histogram[SCALED_HISTOGRAM.bins],
+      };
+    },
+
+    async pool(field, rows, cols, window, outRows, outCols, reduce): Promise<Float32Array> {
+      const out = new Float32Array(outRows * outCols);
+      await runJob(options, undefined, (job) => cpu.pool(nativeField(field, rows, cols), window, outRows, outCols, reduce, out, job));
+      return out;
     },
   };
   return { backend, detail };

@@ -14,7 +14,7 @@ import { createCpuBackend, type CpuBackendOptions } from './cpuBackend';
  */
 
 /** The addon's ABI (native/include/fp4lab.h FP4LAB_ABI_VERSION) this loader speaks. */
-export const EXPECTED_ABI_VERSION = 1;
+export const EXPECTED_ABI_VERSION = 2;
 
 export type NativeIsa = 'auto' | 'portable' | 'avx2' | 'avx512' | 'avx512_bf16';
 
@@ -48,6 +48,19 @@ export interface NativeQuantizeParams {
   had?: Float32Array;
 }
 
+export type NativeGemmKernel = 'portable_fp32' | 'avx2_fp32' | 'avx512_fp32' | 'avx512_bf16';
+
+/** ErrorMetricsAccumulator's running sums (app/analysis/metrics.ts), from a native pass. */
+export interface NativeErrorSums {
+  count: number;
+  sumErr2: number;
+  sumAbsErr: number;
+  maxAbs: number;
+  sumRef2: number;
+  sumApprox2: number;
+  sumDot: number;
+}
+
 export interface NativeCpuInfo {
   abiVersion: number;
   /** Best level of this CPU; `isas` lists every level it can be forced to. */
@@ -75,7 +88,41 @@ export interface NativeCpu {
     params: { out_dtype: 'bfloat16' | 'float16' | 'float32'; outRows: number; outCols: number },
     out: { values: Float32Array; bits?: Uint16Array },
     job?: NativeJob,
-  ): Promise<{ kernel: 'portable_fp32' | 'avx2_fp32' | 'avx512_fp32' | 'avx512_bf16' }>;
+  ): Promise<{ kernel: NativeGemmKernel }>;
+  /** The high-precision product a @ b.T of fp32 matrices (a: aRows x k, b: bRows x k). */
+  matmulF32(a: Float32Array, aRows: number, b: Float32Array, bRows: number, k: number, out: Float32Array, job?: NativeJob): Promise<{ kernel: NativeGemmKernel }>;
+  /** app/analysis/sideReductions.ts in one native pass; the metrics come back as the accumulator's sums. */
+  reduceSide(
+    input: {
+      ref: Float32Array;
+      refStride: number;
+      approx: Float32Array;
+      approxStride: number;
+      rows: number;
+      cols: number;
+      blockSize: number;
+      blockScales: Float32Array;
+      scaleStride: number;
+      histogramLo: number;
+      histogramHi: number;
+      histogramBins: number;
+    },
+    out: { blockMse: Float32Array; blockMaxAbs: Float32Array; histogram: Float64Array },
+    job?: NativeJob,
+  ): Promise<{ sums: NativeErrorSums; amax: number }>;
+  /** app/analysis/pooling.ts poolField over a raw field. */
+  pool(
+    field:
+      | { kind: 'f32'; rows: number; cols: number; data: Float32Array; stride: number }
+      | { kind: 'u8'; rows: number; cols: number; data: Uint8Array; stride: number }
+      | { kind: 'pair'; rows: number; cols: number; ref: Float32Array; refStride: number; approx: Float32Array; approxStride: number; view: 'reference' | 'approximation' | 'signed' | 'abs' | 'rel'; relFloor: number },
+    window: { r0: number; r1: number; c0: number; c1: number },
+    outRows: number,
+    outCols: number,
+    reduce: 'max' | 'min' | 'mean' | 'max_abs' | 'extreme',
+    out: Float32Array,
+    job?: NativeJob,
+  ): Promise<void>;
   swizzleScales(rowMajor: Uint8Array, rows: number, scaleCols: number, out: Uint8Array): void;
   unswizzleScales(blocked: Uint8Array, rows: number, scaleCols: number, out: Uint8Array): void;
 }

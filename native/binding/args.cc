@@ -155,6 +155,17 @@ Napi::TypedArray Args::typed_array(const Napi::Object& o, const char* owner, con
   return typed_array(o.Get(key), std::string(owner) + "." + key, type, count);
 }
 
+Napi::TypedArray Args::typed_array_at_least(const Napi::Object& o, const char* owner, const char* key, napi_typedarray_type type,
+                                            int64_t min_count) const {
+  const Napi::TypedArray a = typed_array(o.Get(key), std::string(owner) + "." + key, type, -1);
+  if (static_cast<int64_t>(a.ElementLength()) < min_count) {
+    fail(std::string(owner) + "." + key + " has " + std::to_string(a.ElementLength()) + " elements; the shape and stride need at least " +
+             std::to_string(min_count),
+         true);
+  }
+  return a;
+}
+
 Napi::TypedArray Args::optional_typed_array(const Napi::Object& o, const char* owner, const char* key, napi_typedarray_type type,
                                             int64_t count) const {
   if (!has(o, key)) return Napi::TypedArray();

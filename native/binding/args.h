@@ -43,6 +43,8 @@ class Args {
   // A typed array of the given type, attached, optionally of an exact element count (-1: any).
   Napi::TypedArray typed_array(const Napi::Value& v, const std::string& name, napi_typedarray_type type, int64_t count) const;
   Napi::TypedArray typed_array(const Napi::Object& o, const char* owner, const char* key, napi_typedarray_type type, int64_t count) const;
+  // At least `min_count` elements (a strided view may end before the array does).
+  Napi::TypedArray typed_array_at_least(const Napi::Object& o, const char* owner, const char* key, napi_typedarray_type type, int64_t min_count) const;
   Napi::TypedArray optional_typed_array(const Napi::Object& o, const char* owner, const char* key, napi_typedarray_type type,
                                         int64_t count) const;  // empty if absent
 

@@ -3,6 +3,7 @@
 // argument); the kernels' own checks come back as promise rejections with a code.
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "args.h"
 #include "cpu_binding.h"
@@ -13,6 +14,7 @@ namespace fp4lab_binding {
 namespace {
 
 const std::initializer_list<const char*> kIsaNames = {"auto", "portable", "avx2", "avx512", "avx512_bf16"};
+const char* const kGemmKernelNames[] = {"portable_fp32", "avx2_fp32", "avx512_fp32", "avx512_bf16"};
 
 const char* status_code(fp4lab_status status) {
   switch (status) {
@@ -218,11 +220,152 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
         return outcome_of(fp4lab_gemm(&pa, &pb, &params, values_data, bits_data, kernel.get(), &exec, &err), err);
       },
       [kernel](Napi::Env env) {
-        static const char* const names[] = {"portable_fp32", "avx2_fp32", "avx512_fp32", "avx512_bf16"};
         Napi::Object result = Napi::Object::New(env);
-        result.Set("kernel", Napi::String::New(env, names[*kernel]));
+        result.Set("kernel", Napi::String::New(env, kGemmKernelNames[*kernel]));
         return result;
       });
+}
+
+// matmulF32(a: Float32Array, aRows, b: Float32Array, bRows, k, out: Float32Array, job?) -> Promise<{kernel}>
+Napi::Value MatmulF32(const Napi::CallbackInfo& info) {
+  Args args(info, "cpu.matmulF32");
+  const int64_t a_rows = args.integer_at(1, "aRows", 1, int64_t{1} << 31);
+  const int64_t b_rows = args.integer_at(3, "bRows", 1, int64_t{1} << 31);
+  const int64_t k = args.integer_at(4, "k", 1, int64_t{1} << 31);
+  const Napi::TypedArray a = args.typed_array(args.at(0), "a", napi_float32_array, a_rows * k);
+  const Napi::TypedArray b = args.typed_array(args.at(2), "b", napi_float32_array, b_rows * k);
+  const Napi::TypedArray out = args.typed_array(args.at(5), "out", napi_float32_array, a_rows * b_rows);
+  const JobOptions options = parse_job_options(args, 6, kIsaNames);
+  const float* pa = data_of<const float>(a);
+  const float* pb = data_of<const float>(b);
+  float* po = data_of<float>(out);
+  auto kernel = std::make_shared<fp4lab_gemm_kernel>(FP4LAB_GEMM_PORTABLE_FP32);
+  return KernelJob::Start(
+      args, options, {a, b, out},
+      [=](const JobControl& control) {
+        const fp4lab_exec exec = exec_of(control);
+        fp4lab_error err{};
+        return outcome_of(fp4lab_matmul_f32(pa, a_rows, pb, b_rows, k, po, kernel.get(), &exec, &err), err);
+      },
+      [kernel](Napi::Env env) {
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("kernel", Napi::String::New(env, kGemmKernelNames[*kernel]));
+        return result;
+      });
+}
+
+// reduceSide(input: {ref, refStride, approx, approxStride, rows, cols, blockSize, blockScales, scaleStride, histogramLo, histogramHi,
+//   histogramBins}, out: {blockMse, blockMaxAbs, histogram: Float64Array(bins + 1)}, job?) -> Promise<{sums, amax}>
+Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
+  Args args(info, "cpu.reduceSide");
+  const Napi::Object io = args.object(0, "input");
+  fp4lab_side_input in{};
+  in.rows = args.integer(io, "input", "rows", 1, int64_t{1} << 31);
+  in.cols = args.integer(io, "input", "cols", 1, int64_t{1} << 31);
+  in.block_size = static_cast<int32_t>(args.integer(io, "input", "blockSize", 1, 1024));
+  in.ref_stride = args.integer(io, "input", "refStride", in.cols, int64_t{1} << 31);
+  in.approx_stride = args.integer(io, "input", "approxStride", in.cols, int64_t{1} << 31);
+  const int64_t grid_cols = (in.cols + in.block_size - 1) / in.block_size;
+  in.scale_stride = args.integer(io, "input", "scaleStride", grid_cols, int64_t{1} << 31);
+  in.histogram_lo = args.number(io, "input", "histogramLo");
+  in.histogram_hi = args.number(io, "input", "histogramHi");
+  in.histogram_bins = static_cast<int32_t>(args.integer(io, "input", "histogramBins", 1, 1 << 20));
+  if (!(in.histogram_hi > in.histogram_lo)) args.fail("input.histogramHi must be above input.histogramLo", true);
+  const Napi::TypedArray ref = args.typed_array_at_least(io, "input", "ref", napi_float32_array, (in.rows - 1) * in.ref_stride + in.cols);
+  const Napi::TypedArray approx = args.typed_array_at_least(io, "input", "approx", napi_float32_array, (in.rows - 1) * in.approx_stride + in.cols);
+  const Napi::TypedArray scales = args.typed_array_at_least(io, "input", "blockScales", napi_float32_array, (in.rows - 1) * in.scale_stride + grid_cols);
+  const Napi::Object oo = args.object(1, "out");
+  const Napi::TypedArray block_mse = args.typed_array(oo, "out", "blockMse", napi_float32_array, in.rows * grid_cols);
+  const Napi::TypedArray block_max = args.typed_array(oo, "out", "blockMaxAbs", napi_float32_array, in.rows * grid_cols);
+  const Napi::TypedArray histogram = args.typed_array(oo, "out", "histogram", napi_float64_array, in.histogram_bins + 1);
+  const JobOptions options = parse_job_options(args, 2, kIsaNames);
+  in.ref = data_of<const float>(ref);
+  in.approx = data_of<const float>(approx);
+  in.block_scales = data_of<const float>(scales);
+  struct Results {
+    fp4lab_error_sums sums{};
+    float amax = 0.0f;
+  };
+  auto results = std::make_shared<Results>();
+  fp4lab_side_output out{};
+  out.sums = &results->sums;
+  out.amax = &results->amax;
+  out.block_mse = data_of<float>(block_mse);
+  out.block_max_abs = data_of<float>(block_max);
+  out.histogram = data_of<double>(histogram);
+  return KernelJob::Start(
+      args, options, {ref, approx, scales, block_mse, block_max, histogram},
+      [=](const JobControl& control) {
+        const fp4lab_exec exec = exec_of(control);
+        fp4lab_error err{};
+        return outcome_of(fp4lab_reduce_side(&in, &out, &exec, &err), err);
+      },
+      [results](Napi::Env env) {
+        Napi::Object sums = Napi::Object::New(env);
+        sums.Set("count", results->sums.count);
+        sums.Set("sumErr2", results->sums.sum_err2);
+        sums.Set("sumAbsErr", results->sums.sum_abs_err);
+        sums.Set("maxAbs", results->sums.max_abs_err);
+        sums.Set("sumRef2", results->sums.sum_ref2);
+        sums.Set("sumApprox2", results->sums.sum_approx2);
+        sums.Set("sumDot", results->sums.sum_dot);
+        Napi::Object result = Napi::Object::New(env);
+        result.Set("sums", sums);
+        result.Set("amax", Napi::Number::New(env, results->amax));
+        return result;
+      });
+}
+
+// pool(field: {kind: 'f32' | 'u8' | 'pair', rows, cols, data?, stride?, ref?, refStride?, approx?, approxStride?, view?, relFloor?},
+//   window: {r0, r1, c0, c1}, outRows, outCols, reduce, out: Float32Array, job?) -> Promise<void>
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  Args args(info, "cpu.pool");
+  const Napi::Object fo = args.object(0, "field");
+  fp4lab_field field{};
+  field.kind = static_cast<fp4lab_field_kind>(args.choice(fo, "field", "kind", {"f32", "u8", "pair"}));
+  field.rows = args.integer(fo, "field", "rows", 1, int64_t{1} << 31);
+  field.cols = args.integer(fo, "field", "cols", 1, int64_t{1} << 31);
+  std::vector<Napi::Object> keep;
+  if (field.kind == FP4LAB_FIELD_PAIR) {
+    field.ref_stride = args.integer(fo, "field", "refStride", field.cols, int64_t{1} << 31);
+    field.approx_stride = args.integer(fo, "field", "approxStride", field.cols, int64_t{1} << 31);
+    const Napi::TypedArray ref = args.typed_array_at_least(fo, "field", "ref", napi_float32_array, (field.rows - 1) * field.ref_stride + field.cols);
+    const Napi::TypedArray approx =
+        args.typed_array_at_least(fo, "field", "approx", napi_float32_array, (field.rows - 1) * field.approx_stride + field.cols);
+    field.ref = data_of<const float>(ref);
+    field.approx = data_of<const float>(approx);
+    field.view = static_cast<fp4lab_pair_view>(args.choice(fo, "field", "view", {"reference", "approximation", "signed", "abs", "rel"}));
+    field.rel_floor = args.number(fo, "field", "relFloor");
+    keep = {ref, approx};
+  } else {
+    field.stride = args.integer(fo, "field", "stride", field.cols, int64_t{1} << 31);
+    const Napi::TypedArray data = args.typed_array_at_least(fo, "field", "data", field.kind == FP4LAB_FIELD_F32 ? napi_float32_array : napi_uint8_array,
+                                                            (field.rows - 1) * field.stride + field.cols);
+    field.data = raw_data_of(data);
+    keep = {data};
+  }
+  const Napi::Object wo = args.object(1, "window");
+  const int64_t r0 = args.integer(wo, "window", "r0", 0, field.rows - 1);
+  const int64_t r1 = args.integer(wo, "window", "r1", r0 + 1, field.rows);
+  const int64_t c0 = args.integer(wo, "window", "c0", 0, field.cols - 1);
+  const int64_t c1 = args.integer(wo, "window", "c1", c0 + 1, field.cols);
+  const int64_t out_rows = args.integer_at(2, "outRows", 1, r1 - r0);
+  const int64_t out_cols = args.integer_at(3, "outCols", 1, c1 - c0);
+  Napi::Object reduce_holder = Napi::Object::New(info.Env());
+  reduce_holder.Set("reduce", args.at(4));
+  const auto reduce = static_cast<fp4lab_pool_reduce>(args.choice(reduce_holder, "pool", "reduce", {"max", "min", "mean", "max_abs", "extreme"}));
+  const Napi::TypedArray out = args.typed_array(args.at(5), "out", napi_float32_array, out_rows * out_cols);
+  keep.push_back(out);
+  const JobOptions options = parse_job_options(args, 6, kIsaNames);
+  float* po = data_of<float>(out);
+  return KernelJob::Start(
+      args, options, std::move(keep),
+      [=](const JobControl& control) {
+        const fp4lab_exec exec = exec_of(control);
+        fp4lab_error err{};
+        return outcome_of(fp4lab_pool(&field, r0, r1, c0, c1, out_rows, out_cols, reduce, po, &exec, &err), err);
+      },
+      nullptr);
 }
 
 // swizzleScales / unswizzleScales(src: Uint8Array, rows, scaleCols, out: Uint8Array): synchronous.
@@ -247,6 +390,9 @@ Napi::Object CreateCpuBinding(Napi::Env env) {
   cpu.Set("quantize", Napi::Function::New(env, Quantize, "quantize"));
   cpu.Set("dequantize", Napi::Function::New(env, Dequantize, "dequantize"));
   cpu.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  cpu.Set("matmulF32", Napi::Function::New(env, MatmulF32, "matmulF32"));
+  cpu.Set("reduceSide", Napi::Function::New(env, ReduceSide, "reduceSide"));
+  cpu.Set("pool", Napi::Function::New(env, Pool, "pool"));
   cpu.Set("swizzleScales", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Swizzle(info, true); }, "swizzleScales"));
   cpu.Set("unswizzleScales", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Swizzle(info, false); }, "unswizzleScales"));
   return cpu;

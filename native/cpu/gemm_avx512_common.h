@@ -24,6 +24,7 @@ inline __m512 e2m1_x16(const uint8_t* p) {
 }
 
 inline void decode_row(const DecodeSource& src, int64_t row, int64_t k0, int64_t count, float normconst, float* out) {
+  if (src.q == nullptr) return copy_dense_row(src, row, k0, count, out);
   const uint8_t* codes = src.q->e2m1 + row * (src.q->padded_cols / 2);
   const __m512 nc = _mm512_set1_ps(normconst);
   const bool apply = normconst != 1.0f;

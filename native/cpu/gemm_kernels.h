@@ -14,14 +14,25 @@
 
 namespace fp4lab {
 
-// value(code) * scale for a packed matrix (NUMERICS.md §7); the per-format scale table is
-// built once per call (E4M3 or UE8M0, all 256 bytes).
+// Where panels come from: a packed FP4 matrix — value(code) * scale (NUMERICS.md §7), with the
+// per-format scale table built once per call (E4M3 or UE8M0, all 256 bytes) — or, for the
+// high-precision product, a dense fp32 matrix (q == nullptr), zero past its `dense_cols`.
 struct DecodeSource {
   const fp4lab_packed* q;
   const float* scale_values;  // 256 entries
   int block;
   int64_t scale_cols;
+  const float* dense = nullptr;
+  int64_t dense_ld = 0;
+  int64_t dense_cols = 0;
 };
+
+// The dense case of every decode_row: a copy, zeros past the matrix's columns. (Static: the
+// header is compiled into every instruction set's translation unit.)
+static inline void copy_dense_row(const DecodeSource& src, int64_t row, int64_t k0, int64_t count, float* out) {
+  const float* p = src.dense + row * src.dense_ld;
+  for (int64_t c = 0; c < count; c++) out[c] = k0 + c < src.dense_cols ? p[k0 + c] : 0.0f;
+}
 
 struct GemmKernels {
   fp4lab_gemm_kernel id;

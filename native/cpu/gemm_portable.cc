@@ -12,6 +12,7 @@ constexpr int kMr = 4;
 constexpr int kNr = 8;
 
 void decode_row(const DecodeSource& src, int64_t row, int64_t k0, int64_t count, float normconst, float* out) {
+  if (src.q == nullptr) return copy_dense_row(src, row, k0, count, out);
   const float* e2m1 = e2m1_values();
   const uint8_t* codes = src.q->e2m1 + row * (src.q->padded_cols / 2);
   for (int64_t c = k0; c < k0 + count; c += src.block) {

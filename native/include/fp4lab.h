@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or signature below changes. */
-#define FP4LAB_ABI_VERSION 1
+#define FP4LAB_ABI_VERSION 2
 
 typedef enum fp4lab_status {
   FP4LAB_OK = 0,
@@ -154,6 +154,97 @@ typedef struct fp4lab_gemm_params {
 fp4lab_status fp4lab_gemm(const fp4lab_packed* a, const fp4lab_packed* b, const fp4lab_gemm_params* params,
                           float* out_values, uint16_t* out_bits, fp4lab_gemm_kernel* kernel, const fp4lab_exec* exec,
                           fp4lab_error* err);
+
+/*
+ * The high-precision product the FP4 product is measured against: out = a @ b^T for fp32
+ * a (a_rows x k) and b (b_rows x k), row-major, at least fp32 accumulation. When every value of
+ * both is exactly a bf16 value (bf16 inputs, also after a Hadamard rotation) and no product can
+ * leave the normal range, the products are exact in bf16 and the AVX512_BF16 kernel runs;
+ * otherwise fp32 FMAs. `kernel` (optional) receives which.
+ */
+fp4lab_status fp4lab_matmul_f32(const float* a, int64_t a_rows, const float* b, int64_t b_rows, int64_t k, float* out,
+                                fp4lab_gemm_kernel* kernel, const fp4lab_exec* exec, fp4lab_error* err);
+
+/*
+ * One pass over a quantized side for the analysis (app/analysis/sideReductions.ts, whose
+ * numbers these are): error sums for the metrics, amax, per-block MSE and max |error| (the
+ * block's values summed in order, in double, as the reference does), and the histogram of
+ * |x| / block scale.
+ */
+typedef struct fp4lab_side_input {
+  const float* ref;            /* the quantized input (after transpose / had), logical rows x cols */
+  int64_t ref_stride;
+  const float* approx;         /* dequantized values */
+  int64_t approx_stride;
+  int64_t rows;
+  int64_t cols;
+  int32_t block_size;
+  const float* block_scales;   /* effective scale per block, scale_stride blocks per row */
+  int64_t scale_stride;
+  double histogram_lo;         /* bins of |x| / scale: [lo, hi) in `bins` equal steps, hi itself in the last */
+  double histogram_hi;
+  int32_t histogram_bins;
+} fp4lab_side_input;
+
+/* Running sums of app/analysis/metrics.ts ErrorMetricsAccumulator (double). */
+typedef struct fp4lab_error_sums {
+  double count;
+  double sum_err2;
+  double sum_abs_err;
+  double max_abs_err;
+  double sum_ref2;
+  double sum_approx2;
+  double sum_dot;
+} fp4lab_error_sums;
+
+typedef struct fp4lab_side_output {
+  fp4lab_error_sums* sums;
+  float* amax;
+  float* block_mse;             /* rows * ceil(cols / block_size) */
+  float* block_max_abs;         /* same */
+  double* histogram;            /* histogram_bins counts, then the overflow count (bins + 1 values) */
+} fp4lab_side_output;
+
+fp4lab_status fp4lab_reduce_side(const fp4lab_side_input* in, const fp4lab_side_output* out, const fp4lab_exec* exec, fp4lab_error* err);
+
+/* Pooling a field to screen size (app/analysis/pooling.ts poolField, bit for bit). */
+typedef enum fp4lab_field_kind { FP4LAB_FIELD_F32 = 0, FP4LAB_FIELD_U8 = 1, FP4LAB_FIELD_PAIR = 2 } fp4lab_field_kind;
+typedef enum fp4lab_pair_view {
+  FP4LAB_VIEW_REFERENCE = 0,
+  FP4LAB_VIEW_APPROXIMATION = 1,
+  FP4LAB_VIEW_SIGNED = 2,  /* approx - ref */
+  FP4LAB_VIEW_ABS = 3,     /* |approx - ref| */
+  FP4LAB_VIEW_REL = 4      /* |approx - ref| / max(|ref|, rel_floor) */
+} fp4lab_pair_view;
+typedef enum fp4lab_pool_reduce {
+  FP4LAB_POOL_MAX = 0,
+  FP4LAB_POOL_MIN = 1,
+  FP4LAB_POOL_MEAN = 2,
+  FP4LAB_POOL_MAX_ABS = 3,
+  FP4LAB_POOL_EXTREME = 4  /* the value of largest magnitude, sign kept (first one on ties) */
+} fp4lab_pool_reduce;
+
+typedef struct fp4lab_field {
+  fp4lab_field_kind kind;
+  int64_t rows;
+  int64_t cols;
+  const void* data;   /* F32 / U8: element (r, c) at data[r * stride + c] */
+  int64_t stride;
+  const float* ref;   /* PAIR */
+  int64_t ref_stride;
+  const float* approx;
+  int64_t approx_stride;
+  fp4lab_pair_view view;
+  double rel_floor;
+} fp4lab_field;
+
+/*
+ * Pools the window [r0, r1) x [c0, c1) into out_rows x out_cols cells (cell i spans rows
+ * r0 + floor(i h / out_rows) .. r0 + floor((i + 1) h / out_rows), columns likewise), written
+ * row-major to `out`.
+ */
+fp4lab_status fp4lab_pool(const fp4lab_field* field, int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t out_rows, int64_t out_cols,
+                          fp4lab_pool_reduce reduce, float* out, const fp4lab_exec* exec, fp4lab_error* err);
 
 /* Row-major S[rows][scale_cols] <-> blocked bytes (rows % 128 == 0, scale_cols % 4 == 0). */
 fp4lab_status fp4lab_swizzle_scales(const uint8_t* row_major, int64_t rows, int64_t scale_cols, uint8_t* blocked,

@@ -120,6 +120,26 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
     await expectError(() => anyCpu.gemm(a, undefined, { out_dtype: 'float32', outRows: 1, outCols: 1 }, { values: new Float32Array(1) }), 'INVALID_ARGUMENT', /b must be an object; got undefined/);
   });
 
+  it('matmulF32, reduceSide and pool: shapes, strides and names', async () => {
+    await expectError(() => cpu.matmulF32(new Float32Array(6), 2, new Float32Array(6), 3, 3, new Float32Array(5)), 'INVALID_ARGUMENT', /cpu\.matmulF32: b has 6 elements; the shapes need 9/);
+    await expectError(() => cpu.matmulF32(new Float32Array(6), 2, new Float32Array(9), 3, 3, new Float32Array(5)), 'INVALID_ARGUMENT', /out has 5 elements; the shapes need 6/);
+    const side = { ref: new Float32Array(64), refStride: 16, approx: new Float32Array(64), approxStride: 16, rows: 4, cols: 16, blockSize: 16, blockScales: new Float32Array(4), scaleStride: 1, histogramLo: 0, histogramHi: 6.5, histogramBins: 130 };
+    const sideOut = () => ({ blockMse: new Float32Array(4), blockMaxAbs: new Float32Array(4), histogram: new Float64Array(131) });
+    await expect(cpu.reduceSide(side, sideOut())).resolves.toMatchObject({ amax: 0 });
+    await expectError(() => cpu.reduceSide({ ...side, refStride: 20 }, sideOut()), 'INVALID_ARGUMENT', /input\.ref has 64 elements; the shape and stride need at least 76/);
+    await expectError(() => cpu.reduceSide({ ...side, approxStride: 8 }, sideOut()), 'INVALID_ARGUMENT', /input\.approxStride must be from 16/);
+    await expectError(() => cpu.reduceSide(side, { ...sideOut(), histogram: new Float64Array(130) }), 'INVALID_ARGUMENT', /out\.histogram has 130 elements; the shapes need 131/);
+    await expectError(() => cpu.reduceSide({ ...side, histogramHi: 0 }, sideOut()), 'INVALID_ARGUMENT', /histogramHi must be above/);
+    const field = { kind: 'f32' as const, rows: 4, cols: 5, data: new Float32Array(20), stride: 5 };
+    await expect(cpu.pool(field, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'mean', new Float32Array(4))).resolves.toBeUndefined();
+    await expectError(() => cpu.pool(field, { r0: 0, r1: 5, c0: 0, c1: 5 }, 2, 2, 'mean', new Float32Array(4)), 'INVALID_ARGUMENT', /window\.r1 must be from 1 to 4/);
+    await expectError(() => cpu.pool(field, { r0: 0, r1: 4, c0: 0, c1: 5 }, 5, 2, 'mean', new Float32Array(10)), 'INVALID_ARGUMENT', /outRows must be an integer from 1 to 4/);
+    await expectError(() => anyCpu.pool(field, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'median', new Float32Array(4)), 'INVALID_ARGUMENT', /pool\.reduce must be one of max, min, mean, max_abs, extreme; got 'median'/);
+    await expectError(() => anyCpu.pool({ ...field, kind: 'u8' }, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'max', new Float32Array(4)), 'INVALID_ARGUMENT', /field\.data must be a Uint8Array; got Float32Array/);
+    await expectError(() => anyCpu.pool({ kind: 'pair', rows: 4, cols: 5, ref: new Float32Array(20), refStride: 5, approx: new Float32Array(19), approxStride: 5, view: 'abs', relFloor: 1 }, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'max', new Float32Array(4)), 'INVALID_ARGUMENT', /field\.approx has 19 elements; the shape and stride need at least 20/);
+    await expectError(() => anyCpu.pool({ kind: 'pair', rows: 4, cols: 5, ref: new Float32Array(20), refStride: 5, approx: new Float32Array(20), approxStride: 5, view: 'ratio', relFloor: 1 }, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'max', new Float32Array(4)), 'INVALID_ARGUMENT', /field\.view must be one of reference, approximation, signed, abs, rel/);
+  });
+
   it('swizzleScales / unswizzleScales: shapes', () => {
     expect(() => cpu.swizzleScales(new Uint8Array(100 * 4), 100, 4, new Uint8Array(100 * 4))).toThrow(/rows % 128 == 0 and scale columns % 4 == 0; got \[100, 4\]/);
     expect(() => cpu.unswizzleScales(new Uint8Array(512), 128, 4, new Uint8Array(511))).toThrow(/out has 511 elements; the shapes need 512/);
@@ -144,7 +164,7 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
         case 9: return new ArrayBuffer(n);
         default: {
           if (depth > 1) return {};
-          const keys = ['fp4_format', 'scale_rule', 'paddedRows', 'paddedCols', 'e2m1', 'sf', 'normconst', 'out_dtype', 'outRows', 'outCols', 'values', 'bits', 'threads', 'isa', 'had', 'seed', 'transpose', 'cancel', 'applyNormconst', 'blockScales'];
+          const keys = ['fp4_format', 'scale_rule', 'paddedRows', 'paddedCols', 'e2m1', 'sf', 'normconst', 'out_dtype', 'outRows', 'outCols', 'values', 'bits', 'threads', 'isa', 'had', 'seed', 'transpose', 'cancel', 'applyNormconst', 'blockScales', 'kind', 'rows', 'cols', 'data', 'stride', 'ref', 'approx', 'refStride', 'approxStride', 'view', 'relFloor', 'r0', 'r1', 'c0', 'c1', 'blockSize', 'scaleStride', 'histogram', 'blockMse', 'blockMaxAbs'];
           const o: Record<string, unknown> = {};
           for (let i = 0; i < 6; i++) o[pick(keys)] = value(depth + 1);
           return o;
@@ -153,7 +173,7 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
     };
     let errors = 0;
     for (let i = 0; i < 1500; i++) {
-      const fn = pick(['quantize', 'dequantize', 'gemm', 'swizzleScales', 'unswizzleScales']);
+      const fn = pick(['quantize', 'dequantize', 'gemm', 'matmulF32', 'reduceSide', 'pool', 'swizzleScales', 'unswizzleScales']);
       const args = Array.from({ length: Math.floor(rng() * 7) }, () => value(0));
       try {
         await anyCpu[fn](...args);
