@@ -55,5 +55,16 @@ export function getBackend(requested = 'auto'): Backend {
  * Called once at start-up by the CLI, the server and the compute host.
  */
 export async function initBackends(): Promise<void> {
-  // The native addon loader (main/compute/nativeAddon.ts) registers cpu/cuda here.
+  ensureNativeBackends();
+}
+
+/**
+ * One line for the CLI and UI when a request runs on the reference backend because the native
+ * one cannot: why, and how to fix it. Null when the native CPU backend is there (or the
+ * reference was asked for by name).
+ */
+export function backendNotice(requested = 'auto'): string | null {
+  const cpu = backendStatuses().find((s) => s.name === 'cpu');
+  if (cpu?.available || getBackend(requested).name !== 'reference' || requested.toLowerCase() !== 'auto') return null;
+  return `the native CPU backend is unavailable (${cpu?.reason ?? 'not registered'}); using the reference backend, which is much slower`;
 }

@@ -8,7 +8,7 @@ import { isFp4Error } from '../../app/errors';
 import { quantizeToFp4 } from '../../app/quantize/quantizeToFp4';
 import type { QuantizeKwargs } from '../../app/quantize/kwargs';
 import type { Matrix } from '../../app/tensors/matrix';
-import { backendStatuses, getBackend } from '../../main/compute/backends';
+import { backendNotice, backendStatuses, getBackend, initBackends } from '../../main/compute/backends';
 import { createCpuBackend } from '../../main/compute/cpuBackend';
 import { loadNativeAddon, registerNativeBackends, type AddonLoad } from '../../main/compute/nativeAddon';
 import { edgeMatrix, firstDifference, nativeDisabled, quantizeDifference, requireAddon, rngFrom, testSeed } from './nativeKit';
@@ -61,7 +61,9 @@ describe.skipIf(nativeDisabled)('the cpu backend', () => {
   const cpu = nativeDisabled ? null! : createCpuBackend(addon.cpu).backend;
   const seed = testSeed('cpu backend');
 
-  it('is registered and preferred by auto over the reference', () => {
+  it('is registered and preferred by auto over the reference', async () => {
+    await initBackends();
+    expect(backendNotice('auto')).toBeNull();
     const status = backendStatuses().find((s) => s.name === 'cpu');
     expect(status).toMatchObject({ name: 'cpu', available: true });
     expect(status?.detail).toMatch(/thread/);
@@ -160,5 +162,26 @@ describe.skipIf(nativeDisabled)('the cpu backend', () => {
     const info = addon.cpu.info();
     expect(createCpuBackend(addon.cpu, { isa: 'portable', threads: 3 }).detail).toMatch(/\(portable\), 3 threads$/);
     if (!info.isas.includes('avx512_bf16')) expect(() => createCpuBackend(addon.cpu, { isa: 'avx512_bf16' })).toThrow(/this CPU supports/);
+  });
+});
+
+describe('without the native addon', () => {
+  it('auto runs on the reference backend and the notice says why', async () => {
+    // A fresh module graph with the addon disabled, as on a machine where the build failed.
+    const { vi } = await import('vitest');
+    vi.resetModules();
+    const before = process.env.FP4LAB_NATIVE;
+    process.env.FP4LAB_NATIVE = 'off';
+    try {
+      const backends = await import('../../main/compute/backends');
+      await backends.initBackends();
+      expect(backends.getBackend('auto').name).toBe('reference');
+      expect(backends.backendNotice('auto')).toBe('the native CPU backend is unavailable (disabled by FP4LAB_NATIVE=off); using the reference backend, which is much slower');
+      expect(() => backends.getBackend('cpu')).toThrow("backend 'cpu' is unavailable: disabled by FP4LAB_NATIVE=off");
+    } finally {
+      if (before === undefined) delete process.env.FP4LAB_NATIVE;
+      else process.env.FP4LAB_NATIVE = before;
+      vi.resetModules();
+    }
   });
 });
