@@ -52,14 +52,22 @@ function run(nodeGyp, gypArgs, cwd, quiet) {
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 
-/** The first line of a failed build that says why (a compiler error, a missing tool). */
+/** The line of a failed build that says why: a compiler error, a missing tool, gyp's own complaint. */
 function firstReason(output) {
-  const lines = output.split('\n').map((l) => l.trim());
-  return (
-    lines.find((l) => /\berror\b/i.test(l) && !/gyp ERR! (stack|System|command|cwd|node -v|node-gyp -v|not ok)/.test(l)) ??
-    lines.find((l) => l.length > 0) ??
-    'unknown error'
-  ).slice(0, 300);
+  const lines = output.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !l.startsWith('gyp info'));
+  const patterns = [
+    /^[^ ]+:\d+(:\d+)?: (fatal )?error: /, // a compiler diagnostic
+    /^\w*(Error|Exception): /, // gyp's Python failing (e.g. the compiler is missing)
+    /^gyp: /,
+    /(not found|No such file|command not found|cannot find)/i,
+    /^gyp ERR! stack Error: /,
+    /\berror\b/i,
+  ];
+  for (const p of patterns) {
+    const line = lines.find((l) => p.test(l));
+    if (line) return line.replace(/^gyp ERR! stack /, '').slice(0, 300);
+  }
+  return lines[0]?.slice(0, 300) ?? 'unknown error';
 }
 
 function main() {
