@@ -130,6 +130,12 @@ export interface NativeCpu {
 export interface NativeAddon {
   abiVersion: number;
   cpu: NativeCpu;
+  /**
+   * The GPU part, when the addon has one: native/binding builds it next to `cpu` on the same
+   * helpers (args.h, kernel_job.h) and loads libfp4lab_cuda with dlopen on first use, so a
+   * machine without CUDA still loads the addon. registerNativeBackends registers it.
+   */
+  cuda?: unknown;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reasons: string[] };

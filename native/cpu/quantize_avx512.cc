@@ -80,19 +80,6 @@ inline __m512 round_e2m1(__m512 v) {
   return _mm512_sub_ps(_mm512_add_ps(v, c), c);
 }
 
-// fp32(x / s), correctly rounded, without a divide per vector (a zmm divide costs ~6 cycles on
-// Zen 4, and it is two per block): with r = RN(1/s), q0 = RN(x r) is within an ulp of x / s,
-// the remainder x - q0 s is exact with an FMA, and RN(q0 + rem r) is RN(x / s) (Markstein's
-// theorem; it needs r and the remainder normal: s < 2^125, and |x / s| large enough that the
-// remainder does not underflow — below 2^-30 the quotient rounds to the E2M1 zero either way,
-// and NVFP4 scales are >= 2^-47, so no block reaches the cases it excludes. Checked against
-// vdivps on ~1.4e9 quotients incl. every grid boundary +-1 ulp.)
-inline __m512 divide(__m512 x, __m512 s, __m512 r) {
-  const __m512 q0 = _mm512_mul_ps(x, r);
-  const __m512 rem = _mm512_fnmadd_ps(q0, s, x);
-  return _mm512_fmadd_ps(rem, r, q0);
-}
-
 // E2M1 codes of signed grid values q, with -0 (code 8) for negative x: a table indexed by 2q + 12.
 inline __m512i e2m1_codes(__m512 q, __mmask16 negative) {
   const __m512i lo = _mm512_setr_epi32(15, 0, 0, 0, 14, 0, 13, 0, 12, 11, 10, 9, 0, 1, 2, 3);
@@ -145,21 +132,13 @@ void nvfp4_row(const QuantizeSetup& s, const float* x, uint8_t* e2m1, uint8_t* s
 
     Candidates cand[2];
     alignas(64) float scales[2][16];
-    alignas(64) float reciprocals[2][16];
-    bool exact_divide = false;  // a scale too large for the reciprocal route
     for (int t = 0; t < NT; t++) {
       cand[t] = nvfp4_candidates(amax, s.targets[t], s.normconst);
       _mm512_store_ps(scales[t], cand[t].scale);
-      if (t == 1) {
-        _mm512_store_ps(reciprocals[t], _mm512_div_ps(_mm512_set1_ps(1.0f), cand[t].scale));
-        exact_divide = _mm512_cmp_ps_mask(cand[t].scale, _mm512_set1_ps(0x1p125f), _CMP_GE_OQ) != 0;
-      }
     }
-    // The 6-candidate divides on the divider unit, the 4-candidate on the FMA pipes: both run at once.
-    auto quantized = [&](__m512 xv, int t, int k) {
-      const __m512 sv = _mm512_set1_ps(scales[t][k]);
-      return round_e2m1(t == 0 || exact_divide ? _mm512_div_ps(xv, sv) : divide(xv, sv, _mm512_set1_ps(reciprocals[t][k])));
-    };
+    // fp32(x / s): the divider is a unit of its own and keeps up with two quotients per block
+    // (a reciprocal-and-correction route on the FMA pipes measured slower).
+    auto quantized = [&](__m512 xv, int t, int k) { return round_e2m1(_mm512_div_ps(xv, _mm512_set1_ps(scales[t][k]))); };
 
     uint8_t* out = e2m1 + g * 8;
     __mmask16 four = 0;  // blocks where the 4-candidate is strictly better
