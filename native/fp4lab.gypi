@@ -56,6 +56,7 @@
         'cpu/gemm.cc',
         'cpu/gemm_portable.cc',
         'cpu/analysis.cc',
+        'cpu/output_memory.cc',
       ],
       'conditions': [
         ['fp4lab_x86==1', { 'dependencies': ['fp4lab_cpu_avx2', 'fp4lab_cpu_avx512', 'fp4lab_cpu_avx512_bf16'] }],

@@ -109,6 +109,17 @@ function nativeField(field: RawField, rows: number, cols: number): Parameters<Na
     : { kind: 'u8', rows, cols, data: field.data, stride: field.stride };
 }
 
+/**
+ * Output arrays for the kernels, not zero-filled: every kernel writes every element of its
+ * outputs (test/native pins this by poisoning them first), so zeroing would only cost time —
+ * and memory the allocator can hand back from a freed buffer skips the page faults of fresh
+ * pages (tens of ms for 64 MiB on a virtual machine).
+ */
+function uninitialized<T extends Float32Array | Uint8Array | Uint16Array>(kind: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  const bytes = Buffer.allocUnsafeSlow(n * kind.BYTES_PER_ELEMENT);
+  return new kind(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+}
+
 function packedOf(q: QuantizedMatrix): NativePacked {
   return { fp4_format: q.fp4_format, paddedRows: q.paddedRows, paddedCols: q.paddedCols, e2m1: q.e2m1, sf: q.sf, normconst: q.normconst };
 }
@@ -144,10 +155,10 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
       const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
       const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
       const out = {
-        e2m1: new Uint8Array((paddedRows * paddedCols) / 2),
-        sf: new Uint8Array(blocks),
-        blockScales: new Float32Array(blocks),
-        blockSelection: new Uint8Array(blocks),
+        e2m1: uninitialized(Uint8Array, (paddedRows * paddedCols) / 2),
+        sf: uninitialized(Uint8Array, blocks),
+        blockScales: uninitialized(Float32Array, blocks),
+        blockSelection: uninitialized(Uint8Array, blocks),
       };
       let normconst: number;
       try {
@@ -182,7 +193,7 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
       checkQuantizedMatrix(q);
       const crop = dequantizeOptions.crop ?? true;
       const [outRows, outCols] = crop ? [q.rows, q.cols] : [q.paddedRows, q.paddedCols];
-      const data = new Float32Array(outRows * outCols);
+      const data = uninitialized(Float32Array, outRows * outCols);
       await runJob(options, control, (job) =>
         cpu.dequantize(packedOf(q), { applyNormconst: dequantizeOptions.applyNormconst ?? true, outRows, outCols }, data, job),
       );
@@ -195,8 +206,8 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
       const { outRows, outCols } = planFp4Matmul(a, b, matmulOptions.out_shape);
       checkQuantizedMatrix(a);
       checkQuantizedMatrix(b);
-      const values = new Float32Array(outRows * outCols);
-      const bits = outDtype === 'float32' ? null : new Uint16Array(outRows * outCols);
+      const values = uninitialized(Float32Array, outRows * outCols);
+      const bits = outDtype === 'float32' ? null : uninitialized(Uint16Array, outRows * outCols);
       await runJob(options, control, (job) =>
         cpu.gemm(packedOf(a), packedOf(b), { out_dtype: outDtype, outRows, outCols }, bits ? { values, bits } : { values }, job),
       );
@@ -205,11 +216,11 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
 
     async matmulHighPrecision(a: Matrix, b: Matrix, control): Promise<Float32Array> {
       if (a.cols !== b.cols) throw invalidArgument(`a @ b.T needs the same number of columns; got ${a.cols} and ${b.cols}`);
-      const out = new Float32Array(a.rows * b.rows);
-      if (out.length === 0 || a.cols === 0) {
+      if (a.rows * b.rows === 0 || a.cols === 0) {
         control?.signal?.throwIfAborted();
-        return out;
+        return new Float32Array(a.rows * b.rows);
       }
+      const out = uninitialized(Float32Array, a.rows * b.rows);
       await runJob(options, control, (job) => cpu.matmulF32(a.data, a.rows, b.data, b.rows, a.cols, out, job));
       return out;
     },

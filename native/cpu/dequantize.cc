@@ -8,6 +8,7 @@
 #include "errors.h"
 #include "gemm_kernels.h"
 #include "isa.h"
+#include "output_memory.h"
 #include "parallel.h"
 #include "scalar_codecs.h"
 
@@ -43,6 +44,7 @@ fp4lab_status dequantize(const fp4lab_packed* q, int32_t apply_normconst, int64_
   const float nc = apply_normconst != 0 && q->format == FP4LAB_NVFP4 ? q->normconst : 1.0f;
   const int64_t decoded_cols = (out_cols + block - 1) / block * block;
 
+  advise_output_pages(out, sizeof(float) * static_cast<size_t>(out_rows * out_cols));
   Job job(exec);
   std::vector<std::vector<float>> tmp(static_cast<size_t>(job.threads()));
   if (decoded_cols != out_cols) {

@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "gemm_kernels.h"
 #include "isa.h"
+#include "output_memory.h"
 #include "parallel.h"
 #include "scalar_codecs.h"
 
@@ -85,6 +86,8 @@ ExponentRange mxfp4_exponents(const fp4lab_packed& q, int64_t rows, int64_t k) {
 // past their own columns).
 fp4lab_status run_gemm(const GemmKernels& kern, const DecodeSource& src_a, const DecodeSource& src_b, int64_t m, int64_t n, int64_t k, bool fused,
                        float nc_a, float nc_b, fp4lab_dtype out_dtype, float* values, uint16_t* bits, Job& job, const char* what, fp4lab_error* err) {
+  advise_output_pages(values, sizeof(float) * static_cast<size_t>(m * n));
+  advise_output_pages(bits, sizeof(uint16_t) * static_cast<size_t>(bits != nullptr ? m * n : 0));
   const int workers = job.threads();
   const int64_t mr = kern.mr;
   const int64_t nr = kern.nr;

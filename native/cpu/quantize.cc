@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "fp4lab.h"
 #include "isa.h"
+#include "output_memory.h"
 #include "parallel.h"
 #include "quantize_kernels.h"
 #include "scalar_codecs.h"
@@ -275,6 +276,9 @@ fp4lab_status quantize(const float* x, int64_t rows, int64_t cols, const fp4lab_
   }
   const float normconst = normconst_of(p->format, p->scale_rule, bits_float(amax_bits));
   setup.normconst = normconst;
+
+  advise_output_pages(out->e2m1, static_cast<size_t>(padded_rows * padded_cols / 2));
+  advise_output_pages(out->block_scales, sizeof(float) * static_cast<size_t>(padded_rows * scale_cols));
 
   // Pass 2: bands of prepared rows through the inner loop, last band first: pass 1 ended there,
   // so that part of the input is still in the last-level cache.

@@ -46,7 +46,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** A pause before each timed run, so one contender's leftovers (spinning threads, writebacks) do not land on the next. */
+const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+
 async function time(run: () => Promise<unknown>): Promise<number> {
+  await settle();
   const t = performance.now();
   await run();
   return (performance.now() - t) / 1000;
@@ -82,7 +86,9 @@ class Yardstick {
     const cc = process.env.CC || 'cc';
     const build = spawnSync(cc, ['-O2', '-mavx2', '-mfma', '-o', exe, join(here, 'yardstick.c'), '-ldl', '-lpthread'], { encoding: 'utf8' });
     if (build.status !== 0) return `the yardstick did not compile (${cc}: ${(build.stderr || String(build.error)).split('\n')[0]})`;
-    const child = spawn(exe, [], { env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads) } });
+    // OPENBLAS_THREAD_TIMEOUT=4: OpenBLAS's threads otherwise busy-wait for a while after each
+    // call and would take cores from whatever runs next in the interleaved rounds (our kernels).
+    const child = spawn(exe, [], { env: { ...process.env, OPENBLAS_NUM_THREADS: String(threads), OMP_NUM_THREADS: String(threads), OPENBLAS_THREAD_TIMEOUT: '4' } });
     const lines = createInterface({ input: child.stdout });
     const y = new Yardstick(child, lines, false);
     const hello = await y.next();
@@ -200,7 +206,10 @@ async function main(): Promise<void> {
     const tBlas: number[] = [];
     for (let r = 0; r < reps; r++) {
       tFp4.push(await time(fp4));
-      if (sgemm) tBlas.push(await sgemm());
+      if (sgemm) {
+        await settle();
+        tBlas.push(await sgemm());
+      }
     }
     const flops = 2 * m * n * k;
     const fp4S = median(tFp4);
