@@ -143,10 +143,19 @@ async function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data:
   };
 }
 
-/** Metrics and share of 4s of every rule/format variant on one side, with its other kwargs kept. */
-export async function compareScaleRules(backend: Backend, matrix: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<RuleComparisonRow[]> {
+/**
+ * Metrics and share of 4s of every rule/format variant on one side, with its other kwargs kept
+ * (the checkpoint sweep passes its own list of variants).
+ */
+export async function compareScaleRules(
+  backend: Backend,
+  matrix: Matrix,
+  kwargs: QuantizeKwargs,
+  control?: JobControl,
+  variants: readonly { fp4_format: Fp4Format; scale_rule: ScaleRule }[] = RULE_COMPARISON_VARIANTS,
+): Promise<RuleComparisonRow[]> {
   const rows: RuleComparisonRow[] = [];
-  for (const v of RULE_COMPARISON_VARIANTS) {
+  for (const v of variants) {
     control?.signal?.throwIfAborted();
     const data = await quantizeSide(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
     rows.push({ ...v, metrics: data.reductions.metrics, percentChoosing4: blocksChoosing4(data.quantized).percent });

@@ -1,8 +1,7 @@
 import type { BlockDetail } from '../analysis/blockDetail';
 import type { AnalysisOptions, AnalysisProgress, AnalysisResult, Heatmap } from '../analysis/model';
-import type { FieldName } from '../analysis/fields';
 import type { PoolReduce, PoolWindow } from '../analysis/pooling';
-import type { HeatmapTarget } from '../analysis/workspace';
+import type { HeatmapRequest } from '../analysis/workspace';
 import type { BackendStatus } from '../backends/backend';
 import type { Fp4ErrorCode } from '../errors';
 import type { QuantizeKwargs } from '../quantize/kwargs';
@@ -62,14 +61,9 @@ export type JobEvent =
   | { readonly type: 'failed'; readonly jobId: string; readonly error: ApiError }
   | { readonly type: 'cancelled'; readonly jobId: string };
 
-export interface HeatmapQuery {
+/** A heatmap tile of an analysis: the workspace's request plus which analysis. */
+export interface HeatmapQuery extends HeatmapRequest {
   readonly analysisId: string;
-  readonly target: HeatmapTarget;
-  readonly field: FieldName;
-  readonly window?: PoolWindow;
-  readonly maxRows: number;
-  readonly maxCols: number;
-  readonly reduce?: PoolReduce;
 }
 
 export type ExportFormat = 'html' | 'pdf' | 'json' | 'csv' | 'safetensors' | 'python';
@@ -80,6 +74,27 @@ export interface ExportPayload {
   readonly mimeType: string;
   readonly data: Uint8Array;
 }
+
+/** A file the user picked or dropped in the page; the browser's File satisfies it. */
+export interface LocalFile {
+  readonly name: string;
+  readonly size: number;
+}
+
+/** Where an export was saved: a path on desktop, the download's file name on the web. */
+export interface SavedExport {
+  readonly savedAs: string;
+}
+
+/** Menu commands the desktop shell hands to the page, which knows the current analysis. */
+export type AppCommand = 'exportReport' | 'exportQuantized';
+
+/**
+ * What the desktop shell tells the page: a file opened outside the page (menu Open…, Open
+ * Recent, the OS's "open with", a path given on the command line) or a menu command. The web
+ * mode sends none.
+ */
+export type AppEvent = { readonly type: 'fileOpened'; readonly file: FileSummary } | { readonly type: 'command'; readonly command: AppCommand };
 
 export interface MatrixPreviewQuery {
   readonly fileId: string;
@@ -96,7 +111,15 @@ export interface Api {
   openSample(): Promise<FileSummary>;
   /** Bytes the user dropped or picked in the browser. */
   openUpload(name: string, data: Uint8Array): Promise<FileSummary>;
-  /** A path chosen in a desktop dialog / drop, or given on the command line (never from a web request). */
+  /**
+   * A file picked or dropped in the page. Desktop: opened in place by its path (read lazily);
+   * web: streamed to the server as an upload (never held whole in the page's memory).
+   */
+  openLocalFile(file: LocalFile): Promise<FileSummary>;
+  /**
+   * A path the desktop shell granted (a dialog, a drop, Open Recent, the command line). The web
+   * mode refuses it: no request may name a path on the server.
+   */
   openPath(path: string): Promise<FileSummary>;
   listFiles(): Promise<FileSummary[]>;
   closeFile(fileId: string): Promise<void>;
@@ -108,6 +131,17 @@ export interface Api {
   heatmap(query: HeatmapQuery): Promise<Heatmap>;
   blockDetail(analysisId: string, side: 'a' | 'b', row: number, blockCol: number): Promise<BlockDetail>;
   exportAnalysis(analysisId: string, format: ExportFormat): Promise<ExportPayload>;
+  /**
+   * Export and save where the user says: desktop: a save dialog (which asks before replacing a
+   * file) and an atomic write; web: a browser download. null when the user cancelled.
+   */
+  saveExport(analysisId: string, format: ExportFormat): Promise<SavedExport | null>;
   /** Drop an analysis's full-resolution data. */
   releaseAnalysis(analysisId: string): Promise<void>;
+  /** Listen for AppEvents (desktop menus and files opened outside the page); returns the unsubscribe. */
+  onAppEvent(listener: (event: AppEvent) => void): () => void;
 }
+
+/** The methods the service implements in every host; the rest belong to a transport's host. */
+export type HostOnlyMethod = 'openLocalFile' | 'saveExport' | 'onAppEvent';
+export type ServiceApi = Omit<Api, HostOnlyMethod>;

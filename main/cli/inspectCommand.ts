@@ -2,17 +2,7 @@ import type { Command } from 'commander';
 import { matrixShapeOf } from '../../app/tensors/decode';
 import { isQuantizable } from '../../app/tensors/tensorFile';
 import { openTensorFileAtPath } from '../io/openTensorFileAtPath';
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
+import { formatBytes } from './terminalText';
 
 export function registerInspectCommand(program: Command): void {
   program

@@ -1,3 +1,4 @@
+import { SeededRandom } from '../../app/samples/seededRandom';
 /**
  * Seeded mutations of valid files: bit flips, bytes and length-like integers overwritten with
  * values that break parsers (0, 0xff, 2^31, 2^32, 2^63 ...), truncation, and splicing in
@@ -6,16 +7,10 @@
  */
 export type Rng = () => number;
 
-/** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
+/** The project's seeded generator (app/samples/seededRandom), as a function. */
 export function seededRng(seed: number): Rng {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.uniform();
 }
 
 const int = (rng: Rng, n: number): number => Math.floor(rng() * n);

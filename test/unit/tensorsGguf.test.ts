@@ -7,24 +7,15 @@ import { readTensorAsMatrix } from '../../app/tensors/decode';
 import { openTensorFile } from '../../app/tensors/openTensorFile';
 import { summarizeTensor } from '../../app/tensors/tensorSummary';
 import { buildGguf, f32Bytes, u64 } from './tensorsBuilders';
+import { seededRng } from '../fuzz/mutate';
 
 /** GGUF files built from the spec; quantized blocks checked against the formats' definitions. */
 const open = (bytes: Uint8Array) => openTensorFile(memoryByteSource(bytes, 'model.gguf'));
 const readF32 = async (f: Awaited<ReturnType<typeof open>>, name: string): Promise<Float32Array> => new Float32Array((await f.tensors.find((t) => t.name === name)!.read()).slice().buffer);
 
-function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const seed = Number(process.env.FP4LAB_TEST_SEED ?? Date.now() % 1e9);
 console.log(`tensorsGguf: random blocks from seed ${seed} (FP4LAB_TEST_SEED=${seed} to repeat)`);
-const rand = seeded(seed);
+const rand = seededRng(seed);
 /** ggml's table holds +0 for the E2M1 code of -0 (kvalues_mxfp4[8] = 0); a zero scale keeps the code's sign. */
 const e2m1AsGgml = (code: number): number => (code === 8 ? 0 : E2M1_VALUES[code]);
 const randomBytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rand() * 256));
