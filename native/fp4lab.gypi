@@ -1,4 +1,4 @@
-# The fp4lab addon's build, included by the root binding.gyp (the release addon, built by
+# The fp4lab addon's build, included by native/binding.gyp (the release addon, built by
 # `npm install`) and by the sanitizer build (scripts/build-native.mjs --asan), which sets
 # fp4lab_sanitize=1 and builds in its own directory. Paths here are relative to this file.
 #

@@ -6,7 +6,7 @@ import type { Backend, BackendName } from '../../app/backends/backend';
 import { createCpuBackend, type CpuBackendOptions } from './cpuBackend';
 
 /**
- * The one place the native addon (build/Release/fp4lab.node, from native/) is loaded. It tries
+ * The one place the native addon (native/build/Release/fp4lab.node) is loaded. It tries
  * every candidate path, keeps every reason a candidate failed (not built, built for another
  * Node/Electron ABI, a missing shared library, an ABI version mismatch), and hands the result
  * to the backend registry: the backends that work, and for the others a sentence the UI and
@@ -140,9 +140,13 @@ export interface NativeAddon {
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reasons: string[] };
 
-const ADDON_RELATIVE_PATH = join('build', 'Release', 'fp4lab.node');
+const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'fp4lab.node');
 
-/** Where the addon may be: $FP4LAB_NATIVE_ADDON, else build/Release under the package root (from source, bundled, or unpacked from an asar). */
+/**
+ * Where the addon may be: $FP4LAB_NATIVE_ADDON, else native/build/Release under the package root
+ * — from source (main/compute/ is two levels down), from the bundle (dist/electron/, two), or
+ * unpacked beside an asar (electron-builder.yml's asarUnpack).
+ */
 export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
   if (env.FP4LAB_NATIVE_ADDON) return [resolve(env.FP4LAB_NATIVE_ADDON)];
   const here = dirname(fileURLToPath(import.meta.url));

@@ -2,7 +2,8 @@
 // (sideReductions.ts reduceSideReference) and pooling a field to screen size (pooling.ts
 // poolField). Each value is computed with the same double (or fp32) operations in the same
 // order as the TypeScript, so block maps, histogram counts and pooled cells are bit-identical;
-// only the whole-matrix metric sums are added up per thread first (their order is free).
+// only the whole-matrix metric sums are added up per chunk of rows first (their order is free;
+// it is fixed, so repeated runs agree to the bit).
 #include <algorithm>
 #include <cmath>
 #include <new>
@@ -42,13 +43,15 @@ fp4lab_status reduce_side(const fp4lab_side_input* in, const fp4lab_side_output*
   const double per_bin = bins / (hi - lo);
 
   Job job(exec);
-  std::vector<SidePartial> partials(static_cast<size_t>(job.threads()));
-  for (SidePartial& p : partials) p.histogram.assign(static_cast<size_t>(bins) + 1, 0.0);
+  // One partial per task (a fixed set of rows), added up in task order afterwards: the sums do
+  // not depend on the thread count or on which thread ran which task, so a run repeats exactly.
   const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 16) / cols);
   const int64_t ntasks = (rows + rows_per_task - 1) / rows_per_task;
+  std::vector<SidePartial> partials(static_cast<size_t>(ntasks));
+  for (SidePartial& p : partials) p.histogram.assign(static_cast<size_t>(bins) + 1, 0.0);
   job.set_total_work(rows);
-  const bool ok = job.parallel_for(ntasks, [&](int64_t task, int worker) {
-    SidePartial& p = partials[static_cast<size_t>(worker)];
+  const bool ok = job.parallel_for(ntasks, [&](int64_t task, int) {
+    SidePartial& p = partials[static_cast<size_t>(task)];
     double* counts = p.histogram.data();
     const int64_t r_end = std::min(rows, (task + 1) * rows_per_task);
     for (int64_t r = task * rows_per_task; r < r_end; r++) {

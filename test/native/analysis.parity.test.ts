@@ -84,6 +84,12 @@ describe.skipIf(nativeDisabled)('native analysis reductions = app/analysis', () 
     }
   });
 
+  it('reduceSide repeats exactly: the same sums at every thread count', async () => {
+    const input = sideInput(edgeMatrix(rngFrom(seed ^ 0x5eed5), 300, 1000, 'bfloat16'), resolveQuantizeKwargs({}));
+    const runs = await Promise.all([1, 2, 3, 0, 7].map((threads) => createCpuBackend(addon.cpu, { threads }).backend.reduceSide!(input)));
+    for (const r of runs.slice(1)) expect(r.metrics).toEqual(runs[0].metrics);
+  });
+
   it('pool: every field kind, pair view and reduction, bit for bit', async () => {
     const rng = rngFrom(seed ^ 0x9001);
     const rows = 77;
