@@ -17,6 +17,8 @@ import { cpus } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { referenceBackend } from '../../app/backends/referenceBackend';
 import type { QuantizeKwargs } from '../../app/quantize/kwargs';
 import type { QuantizedMatrix } from '../../app/quantize/types';
@@ -46,8 +48,16 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-/** A pause before each timed run, so one contender's leftovers (spinning threads, writebacks) do not land on the next. */
-const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 30));
+// A full garbage collection between runs: with two cores, V8's concurrent GC threads would
+// otherwise run during whichever contender comes next (the rounds allocate hundreds of MB).
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
+/** Before each timed run: the previous contender's garbage collected and its leftovers (spinning threads, writebacks) settled. */
+const settle = async (): Promise<void> => {
+  collectGarbage();
+  await new Promise((r) => setTimeout(r, 30));
+};
 
 async function time(run: () => Promise<unknown>): Promise<number> {
   await settle();
