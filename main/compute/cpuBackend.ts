@@ -141,9 +141,10 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
   if (options.isa && options.isa !== 'auto' && !info.isas.includes(options.isa)) {
     throw new Fp4Error('UNSUPPORTED', `cpu backend isa '${options.isa}' was requested, but this CPU supports ${info.isas.join(', ')}`);
   }
-  const isa = options.isa && options.isa !== 'auto' ? options.isa : info.isa;
+  const forced = options.isa && options.isa !== 'auto' && options.isa !== info.isa ? options.isa : null;
   const threads = options.threads || info.hardwareThreads;
-  const detail = `${info.description.split(',')[0]} (${isa}), ${threads} thread${threads === 1 ? '' : 's'}`;
+  const kernels = forced ? `${forced} kernels (forced; this CPU has ${info.description.split(',')[0]})` : `${info.description.split(',')[0]} (${info.isa})`;
+  const detail = `${kernels}, ${threads} thread${threads === 1 ? '' : 's'}`;
 
   const backend: Backend = {
     name: 'cpu',

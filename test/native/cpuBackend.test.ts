@@ -160,7 +160,8 @@ describe.skipIf(nativeDisabled)('the cpu backend', () => {
     expect(() => createCpuBackend(addon.cpu, { isa: 'sse' as never })).toThrow(/isa must be one of auto, portable, avx2, avx512, avx512_bf16; got "sse"/);
     expect(() => createCpuBackend(addon.cpu, { threads: 1.5 })).toThrow(/threads must be an integer from 0 \(every core\) to 1024/);
     const info = addon.cpu.info();
-    expect(createCpuBackend(addon.cpu, { isa: 'portable', threads: 3 }).detail).toMatch(/\(portable\), 3 threads$/);
+    expect(createCpuBackend(addon.cpu, { isa: 'portable', threads: 3 }).detail).toMatch(/^portable kernels \(forced; this CPU has .+\), 3 threads$/);
+    expect(createCpuBackend(addon.cpu, { threads: 1 }).detail).toBe(`${info.description.split(',')[0]} (${info.isa}), 1 thread`);
     if (!info.isas.includes('avx512_bf16')) expect(() => createCpuBackend(addon.cpu, { isa: 'avx512_bf16' })).toThrow(/this CPU supports/);
   });
 });
