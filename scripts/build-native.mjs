@@ -58,7 +58,7 @@ function build(nodeGyp, cwd, extra, quiet) {
 
 function run(nodeGyp, gypArgs, cwd, quiet) {
   const jobs = `-j${Number(process.env.JOBS) || availableParallelism()}`;
-  const r = spawnSync(process.execPath, [nodeGyp, ...gypArgs, jobs, ...nodeDirArgs()], { cwd, encoding: 'utf8', stdio: quiet ? 'pipe' : 'inherit' });
+  const r = spawnSync(process.execPath, [nodeGyp, ...gypArgs, jobs, '--loglevel=warn', ...nodeDirArgs()], { cwd, encoding: 'utf8', stdio: quiet ? 'pipe' : 'inherit' });
   return { ok: r.status === 0, output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
 }
 

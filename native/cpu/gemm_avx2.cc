@@ -130,7 +130,7 @@ void epilogue(float* values, uint16_t* bits, int64_t n, float nc_a, float nc_b, 
 }  // namespace
 
 const GemmKernels& gemm_kernels_avx2() {
-  static const GemmKernels table = {FP4LAB_GEMM_AVX2_FP32, kMr, kNr, 1, 4, decode_row, pack, micro_kernel, epilogue};
+  static const GemmKernels table = {FP4LAB_GEMM_AVX2_FP32, kMr, kNr, 4, decode_row, pack, micro_kernel, epilogue};
   return table;
 }
 

@@ -61,7 +61,7 @@ void micro_kernel(int64_t kc, const void* a, const void* b, float* c, int64_t ld
 }  // namespace
 
 const GemmKernels& gemm_kernels_avx512() {
-  static const GemmKernels table = {FP4LAB_GEMM_AVX512_FP32, kMr, kNr, 1, 4, avx512::decode_row, pack, micro_kernel, avx512::epilogue};
+  static const GemmKernels table = {FP4LAB_GEMM_AVX512_FP32, kMr, kNr, 4, avx512::decode_row, pack, micro_kernel, avx512::epilogue};
   return table;
 }
 

@@ -66,7 +66,7 @@ void micro_kernel(int64_t kc, const void* a_panel, const void* b_panel, float* c
 }  // namespace
 
 const GemmKernels& gemm_kernels_avx512_bf16() {
-  static const GemmKernels table = {FP4LAB_GEMM_AVX512_BF16, kMr, kNr, 2, 2, avx512::decode_row, pack, micro_kernel, avx512::epilogue};
+  static const GemmKernels table = {FP4LAB_GEMM_AVX512_BF16, kMr, kNr, 2, avx512::decode_row, pack, micro_kernel, avx512::epilogue};
   return table;
 }
 

@@ -38,7 +38,6 @@ struct GemmKernels {
   fp4lab_gemm_kernel id;
   int mr;         // rows of A per micro-tile
   int nr;         // rows of B (output columns) per micro-tile
-  int k_step;     // K values per interleave step: 2 (bf16 pairs) or 1 (fp32)
   int elem_bytes; // bytes per packed value
 
   // Decodes row `row`, columns [k0, k0 + count) (block-aligned) to fp32; when normconst is not

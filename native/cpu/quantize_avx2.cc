@@ -1,4 +1,4 @@
-// The quantizer's inner loops for AVX2 + FMA + F16C (compiled with -mavx2 -mfma -mf16c, see binding.gyp).
+// The quantizer's inner loops for AVX2 + FMA + F16C (compiled with -mavx2 -mfma -mf16c, see native/fp4lab.gypi).
 #include "simd_avx2.h"
 #include "quantize_simd.h"
 

@@ -1,4 +1,4 @@
-// The quantizer's inner loops for AVX-512 (compiled with -mavx512f/bw/dq/vl, see binding.gyp).
+// The quantizer's inner loops for AVX-512 (compiled with -mavx512f/bw/dq/vl, see native/fp4lab.gypi).
 //
 // The common case, NVFP4 with 1-D blocks and nearest rounding, has its own loop that works on
 // 16 blocks (256 values of a row) at once, so that everything per block is one lane of a

@@ -1,5 +1,5 @@
 // AVX2 + FMA + F16C vector traits for the kernel templates: 8 fp32 lanes. Included only by
-// translation units compiled with the matching target flags (see binding.gyp).
+// translation units compiled with the matching target flags (see native/fp4lab.gypi).
 #pragma once
 
 #include <immintrin.h>

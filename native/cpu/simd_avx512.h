@@ -1,5 +1,5 @@
 // AVX-512 (F/BW/DQ/VL) vector traits for the kernel templates: 16 fp32 lanes. Included only by
-// translation units compiled with the matching target flags (see binding.gyp).
+// translation units compiled with the matching target flags (see native/fp4lab.gypi).
 #pragma once
 
 #include <immintrin.h>
