@@ -1,31 +1,47 @@
 import type { Backend, BackendName, BackendStatus } from '../../app/backends/backend';
 import { referenceBackend } from '../../app/backends/referenceBackend';
 import { selectBackend } from '../../app/backends/selection';
+import { registerNativeBackends } from './nativeAddon';
 
 /**
  * The backends this process can run, with the reason for each one that it cannot. The native
  * ones (cpu, cuda) are added here by the addon loader; this module is the only door to them.
  */
 const registered = new Map<BackendName, Backend>([['reference', referenceBackend]]);
+const details = new Map<BackendName, string>();
 const unavailable = new Map<BackendName, string>([
   ['cpu', 'the native addon is not built (run `npm run build:native`)'],
   ['cuda', 'the native addon is not built (run `npm run build:native`)'],
 ]);
 
-export function registerBackend(backend: Backend): void {
+export function registerBackend(backend: Backend, detail?: string): void {
   registered.set(backend.name, backend);
   unavailable.delete(backend.name);
+  if (detail) details.set(backend.name, detail);
+  else details.delete(backend.name);
 }
 
 export function markBackendUnavailable(name: BackendName, reason: string): void {
   registered.delete(name);
+  details.delete(name);
   unavailable.set(name, reason);
 }
 
+// The addon is loaded on first use, not on import, so a process that never computes never loads it.
+let nativeLoaded = false;
+function ensureNativeBackends(): void {
+  if (nativeLoaded) return;
+  nativeLoaded = true;
+  registerNativeBackends({ registerBackend, markBackendUnavailable });
+}
+
 export function backendStatuses(): BackendStatus[] {
+  ensureNativeBackends();
   const names: BackendName[] = ['reference', 'cpu', 'cuda'];
   return names.map((name) =>
-    registered.has(name) ? { name, available: true } : { name, available: false, reason: unavailable.get(name) ?? 'not registered' },
+    registered.has(name)
+      ? { name, available: true, ...(details.has(name) ? { detail: details.get(name) } : {}) }
+      : { name, available: false, reason: unavailable.get(name) ?? 'not registered' },
   );
 }
 
@@ -39,5 +55,16 @@ export function getBackend(requested = 'auto'): Backend {
  * Called once at start-up by the CLI, the server and the compute host.
  */
 export async function initBackends(): Promise<void> {
-  // The native addon loader (main/compute/nativeAddon.ts) registers cpu/cuda here.
+  ensureNativeBackends();
+}
+
+/**
+ * One line for the CLI and UI when a request runs on the reference backend because the native
+ * one cannot: why, and how to fix it. Null when the native CPU backend is there (or the
+ * reference was asked for by name).
+ */
+export function backendNotice(requested = 'auto'): string | null {
+  const cpu = backendStatuses().find((s) => s.name === 'cpu');
+  if (cpu?.available || getBackend(requested).name !== 'reference' || requested.toLowerCase() !== 'auto') return null;
+  return `the native CPU backend is unavailable (${cpu?.reason ?? 'not registered'}); using the reference backend, which is much slower`;
 }

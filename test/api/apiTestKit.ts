@@ -2,7 +2,7 @@ import { runAnalysis, type AnalysisInput } from '../../app/analysis/runAnalysis'
 import type { AnalysisWorkspace } from '../../app/analysis/workspace';
 import type { AnalysisOptions } from '../../app/analysis/model';
 import type { Api, AnalyzeRequest, JobEvent } from '../../app/api/contract';
-import { referenceBackend } from '../../app/backends/referenceBackend';
+import { getBackend, initBackends } from '../../main/compute/backends';
 import { SeededRandom } from '../../app/samples/seededRandom';
 import type { Matrix } from '../../app/tensors/matrix';
 import { concatChunks, serializeSafetensors } from '../../app/tensors/safetensors';
@@ -66,11 +66,23 @@ export async function runJob(api: Pick<Api, 'startAnalysis'>, request: AnalyzeRe
   }
 }
 
-/** The same analysis computed here, in-process, on the reference backend: the oracle. */
-export async function localAnalysis(a: GeneratedTensor, b: GeneratedTensor | undefined, file: string, options: Partial<AnalysisOptions>, kwargs: AnalyzeRequest['a']['kwargs'] = {}): Promise<AnalysisWorkspace> {
+/**
+ * The same analysis computed here, in-process, on the backend the job ran on (its result's
+ * `backend`): the oracle. Every backend is deterministic, so the numbers must match exactly;
+ * across backends the FP4 product differs within fp32 accumulation order.
+ */
+export async function localAnalysis(
+  a: GeneratedTensor,
+  b: GeneratedTensor | undefined,
+  file: string,
+  options: Partial<AnalysisOptions>,
+  kwargs: AnalyzeRequest['a']['kwargs'] = {},
+  backend = 'reference',
+): Promise<AnalysisWorkspace> {
   const input = (t: GeneratedTensor): AnalysisInput => ({
     matrix: t.matrix,
     request: { provenance: { file, tensor: t.name, shape: [t.matrix.rows, t.matrix.cols], dtype: 'F32' }, kwargs },
   });
-  return runAnalysis({ a: input(a), b: b ? input(b) : undefined, options: { ...options, backend: 'reference' } }, { backend: referenceBackend });
+  await initBackends();
+  return runAnalysis({ a: input(a), b: b ? input(b) : undefined, options: { ...options, backend } }, { backend: getBackend(backend) });
 }

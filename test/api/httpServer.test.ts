@@ -211,7 +211,7 @@ describe('web mode API round trip', () => {
     expect(job.events.filter((e) => e.type === 'progress').length).toBeGreaterThanOrEqual(3);
     const result = job.final.result;
 
-    const oracle = await localAnalysis(a, b, 'test.safetensors', options, { scale_rule: 'mse' });
+    const oracle = await localAnalysis(a, b, 'test.safetensors', options, { scale_rule: 'mse' }, result.backend);
     expect(result.a.metrics).toEqual(oracle.result.a.metrics);
     expect(result.matmul?.metrics).toEqual(oracle.result.matmul?.metrics);
     expect(result.a.provenance.sha256).toMatch(/^[0-9a-f]{64}$/);

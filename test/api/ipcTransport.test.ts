@@ -146,7 +146,7 @@ describe('IPC transport', () => {
     expect(job.final.type, JSON.stringify(job.final)).toBe('done');
     if (job.final.type !== 'done') return;
     expect(ipc.sent).toContain('fp4lab:job-event');
-    const oracle = await localAnalysis(a, b, 'dropped.safetensors', options, kwargs);
+    const oracle = await localAnalysis(a, b, 'dropped.safetensors', options, kwargs, job.final.result.backend);
     expect(job.final.result.matmul?.metrics).toEqual(oracle.result.matmul?.metrics);
     const heat = await api.heatmap({ analysisId: job.final.result.id, target: 'out', field: 'out_abs_error', maxRows: 5, maxCols: 5 });
     expect(heat.data).toEqual((await oracle.heatmap({ target: 'out', field: 'out_abs_error', maxRows: 5, maxCols: 5 })).data);

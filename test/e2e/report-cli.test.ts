@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAnalysis } from '../../app/analysis/runAnalysis';
-import { referenceBackend } from '../../app/backends/referenceBackend';
+import { getBackend, initBackends } from '../../main/compute/backends';
 import { parseAnalysisJson, parseSweepJson } from '../../app/report/jsonExport';
 import { readTensorAsMatrix } from '../../app/tensors/decode';
 import { quantizedTensorNames } from '../../app/tensors/quantizedFile';
@@ -24,6 +24,10 @@ const model = join(dir, 'model.safetensors');
 const out = (name: string): string => join(dir, name);
 
 const fp4lab = (...args: string[]): CliRun => runFp4lab(args, { cwd: dir });
+const autoBackend = async (): Promise<ReturnType<typeof getBackend>> => {
+  await initBackends();
+  return getBackend('auto');
+};
 
 beforeAll(() => writeCheckpoint(model, SMALL_CHECKPOINT, seed));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -49,14 +53,14 @@ describe('fp4lab analyze', () => {
     try {
       const aEntry = findTensor(opened.file, 'layers.0.mlp.up_proj.weight');
       expect(result.a.provenance).toMatchObject({ file: model, tensor: 'layers.0.mlp.up_proj.weight', shape: [150, 64], dtype: 'F16', sha256: createHash('sha256').update(await aEntry.read()).digest('hex') });
-      // The same analysis in this process gives the same numbers.
+      // The same analysis in this process, on the backend the CLI picked (auto), gives the same numbers.
       const bEntry = findTensor(opened.file, 'layers.0.self_attn.q_proj.weight');
       const ws = await runAnalysis(
         {
           a: { matrix: await readTensorAsMatrix(aEntry, 'm'), request: { provenance: result.a.provenance, kwargs: { scale_rule: 'l1_norm', had: 16 } } },
           b: { matrix: await readTensorAsMatrix(bEntry, 'm'), request: { provenance: result.b!.provenance, kwargs: { scale_rule: 'always_6', had: 16 } } },
         },
-        { backend: referenceBackend },
+        { backend: await autoBackend() },
       );
       expect(result.a.metrics).toEqual(ws.result.a.metrics);
       expect(result.b!.metrics).toEqual(ws.result.b!.metrics);
@@ -133,7 +137,7 @@ describe('fp4lab sweep', () => {
   it('sweeps the 2-D weights, writes report/JSON/CSV, removes its partial-result file', () => {
     const r = fp4lab('sweep', model, '--rules', 'always_6,mse', '--formats', 'nvfp4,mxfp4', '--report', out('s.html'), '--json', out('s.json'), '--csv', out('s.csv'));
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/^sweeping 6 tensors .* x 3 variants \(nvfp4 always_6, nvfp4 mse, mxfp4 always_6\) on reference\n/);
+    expect(r.stderr).toMatch(/^sweeping 6 tensors .* x 3 variants \(nvfp4 always_6, nvfp4 mse, mxfp4 always_6\) on (reference|cpu)\n/);
     expect(r.stderr).toMatch(/6\/6 tensors 100%/);
     expect(r.stdout).toMatch(/model\.safetensors: 6 of 6 tensors/);
     const sweep = parseSweepJson(readFileSync(out('s.json'), 'utf8'));

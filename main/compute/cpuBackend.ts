@@ -1,0 +1,258 @@
+import { ErrorMetricsAccumulator, type ErrorMetrics } from '../../app/analysis/metrics';
+import type { RawField } from '../../app/analysis/pooling';
+import type { SideReductions } from '../../app/analysis/sideReductions';
+import { SCALED_HISTOGRAM } from '../../app/analysis/sideReductions';
+import type { Backend, JobControl, MatmulOptions, MatmulProduct } from '../../app/backends/backend';
+import { Fp4Error, invalidArgument, type Fp4ErrorCode } from '../../app/errors';
+import { checkOutDtype } from '../../app/matmul/outDtype';
+import { planFp4Matmul } from '../../app/matmul/fp4Matmul';
+import { checkQuantizedMatrix, type DequantizeOptions } from '../../app/quantize/dequantize';
+import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
+import { resolveHadamard } from '../../app/quantize/hadamard';
+import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/kwargs';
+import { checkQuantizableMatrix } from '../../app/quantize/prepare';
+import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
+import type { Matrix } from '../../app/tensors/matrix';
+import type { NativeCpu, NativeErrorSums, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
+
+/**
+ * The `cpu` backend: the native kernels (native/cpu) behind app/backends' Backend interface.
+ * Kwargs are resolved and checked by the same TypeScript the reference uses, so a bad request
+ * fails with the same error on both; the numbers come from the addon, which runs on worker
+ * threads (the JS thread never blocks), reports progress and stops on the AbortSignal.
+ */
+export interface CpuBackendOptions {
+  /** Threads per call; 0 or absent = every core. */
+  threads?: number;
+  /** Force a lower instruction-set level (tests, benchmarks); default: the best this CPU has. */
+  isa?: NativeIsa;
+}
+
+const ISAS: readonly NativeIsa[] = ['auto', 'portable', 'avx2', 'avx512', 'avx512_bf16'];
+
+const NATIVE_CODES: Readonly<Record<string, Fp4ErrorCode>> = {
+  INVALID_ARGUMENT: 'INVALID_ARGUMENT',
+  NON_FINITE: 'NON_FINITE',
+  CANCELLED: 'CANCELLED',
+  OUT_OF_MEMORY: 'TOO_LARGE',
+  UNSUPPORTED: 'UNSUPPORTED',
+};
+
+/** A rejected native call as the engine's error value (bugs stay plain Errors). */
+function fromNative(e: unknown): Error {
+  if (e instanceof Error) {
+    const code = NATIVE_CODES[(e as { code?: string }).code ?? ''];
+    if (code) return new Fp4Error(code, e.message);
+    return e;
+  }
+  return new Error(String(e));
+}
+
+/**
+ * The addon's job argument for one call: threads, ISA, a cancel flag the signal sets, and
+ * progress passed on increasing only, ending with 1 when the call succeeds (the kernel's own
+ * last report can arrive after the promise settles; it is dropped then).
+ */
+async function runJob<T>(options: CpuBackendOptions, control: JobControl | undefined, call: (job: NativeJob) => Promise<T>): Promise<T> {
+  const signal = control?.signal;
+  signal?.throwIfAborted();
+  const cancel = new Int32Array(new SharedArrayBuffer(4));
+  const onAbort = (): void => void Atomics.store(cancel, 0, 1);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const report = control?.onProgress;
+  let reported = -1;
+  let settled = false;
+  const onProgress = report
+    ? (fraction: number): void => {
+        if (settled || fraction <= reported) return;
+        reported = fraction;
+        report(fraction);
+      }
+    : undefined;
+  try {
+    const result = await call({ threads: options.threads ?? 0, isa: options.isa ?? 'auto', cancel, onProgress });
+    onProgress?.(1);
+    return result;
+  } catch (e) {
+    throw fromNative(e);
+  } finally {
+    settled = true;
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/**
+ * The metrics of native running sums through app/analysis's own accumulator, so the formulas
+ * stay in one place. The accumulator has no public way in for sums yet; its fields are set by
+ * name (test/native/analysis.parity.test.ts pins those names).
+ */
+export function metricsFromSums(sums: NativeErrorSums): ErrorMetrics {
+  const acc = new ErrorMetricsAccumulator();
+  Object.assign(acc as unknown as Record<string, number>, {
+    n: sums.count,
+    sumErr2: sums.sumErr2,
+    sumAbsErr: sums.sumAbsErr,
+    maxAbs: sums.maxAbs,
+    sumRef2: sums.sumRef2,
+    sumApprox2: sums.sumApprox2,
+    sumDot: sums.sumDot,
+  });
+  return acc.result();
+}
+
+function nativeField(field: RawField, rows: number, cols: number): Parameters<NativeCpu['pool']>[0] {
+  if (field.kind === 'pair') {
+    return { kind: 'pair', rows, cols, ref: field.ref, refStride: field.refStride, approx: field.approx, approxStride: field.approxStride, view: field.view, relFloor: field.relFloor };
+  }
+  return field.data instanceof Float32Array
+    ? { kind: 'f32', rows, cols, data: field.data, stride: field.stride }
+    : { kind: 'u8', rows, cols, data: field.data, stride: field.stride };
+}
+
+/**
+ * Output arrays for the kernels, not zero-filled: every kernel writes every element of its
+ * outputs (test/native pins this by poisoning them first), so zeroing would only cost time —
+ * and memory the allocator can hand back from a freed buffer skips the page faults of fresh
+ * pages (tens of ms for 64 MiB on a virtual machine).
+ */
+function uninitialized<T extends Float32Array | Uint8Array | Uint16Array>(kind: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
+  const bytes = Buffer.allocUnsafeSlow(n * kind.BYTES_PER_ELEMENT);
+  return new kind(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
+}
+
+function packedOf(q: QuantizedMatrix): NativePacked {
+  return { fp4_format: q.fp4_format, paddedRows: q.paddedRows, paddedCols: q.paddedCols, e2m1: q.e2m1, sf: q.sf, normconst: q.normconst };
+}
+
+function quantizeKwargsFor(x: Matrix, kwargsIn: QuantizeKwargs): { kwargs: QuantizeKwargs; had?: Float32Array } {
+  const kwargs = resolveQuantizeKwargs(kwargsIn);
+  const h = resolveHadamard(kwargs.had, x.dtype);
+  return { kwargs, had: h?.values };
+}
+
+export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}): { backend: Backend; detail: string } {
+  if (options.isa !== undefined && !ISAS.includes(options.isa)) {
+    throw invalidArgument(`cpu backend isa must be one of ${ISAS.join(', ')}; got ${JSON.stringify(options.isa)}`);
+  }
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 0 || options.threads > 1024)) {
+    throw invalidArgument(`cpu backend threads must be an integer from 0 (every core) to 1024; got ${JSON.stringify(options.threads)}`);
+  }
+  const info = cpu.info();
+  if (options.isa && options.isa !== 'auto' && !info.isas.includes(options.isa)) {
+    throw new Fp4Error('UNSUPPORTED', `cpu backend isa '${options.isa}' was requested, but this CPU supports ${info.isas.join(', ')}`);
+  }
+  const forced = options.isa && options.isa !== 'auto' && options.isa !== info.isa ? options.isa : null;
+  const threads = options.threads || info.hardwareThreads;
+  const kernels = forced ? `${forced} kernels (forced; this CPU has ${info.description.split(',')[0]})` : `${info.description.split(',')[0]} (${info.isa})`;
+  const detail = `${kernels}, ${threads} thread${threads === 1 ? '' : 's'}`;
+
+  const backend: Backend = {
+    name: 'cpu',
+
+    async quantize(x, kwargsIn, control): Promise<QuantizeResult> {
+      const { kwargs, had } = quantizeKwargsFor(x, kwargsIn);
+      if (x.rows === 0 || x.cols === 0) checkQuantizableMatrix(x); // throws the reference's error
+      const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
+      const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
+      const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
+      const out = {
+        e2m1: uninitialized(Uint8Array, (paddedRows * paddedCols) / 2),
+        sf: uninitialized(Uint8Array, blocks),
+        blockScales: uninitialized(Float32Array, blocks),
+        blockSelection: uninitialized(Uint8Array, blocks),
+      };
+      let normconst: number;
+      try {
+        ({ normconst } = await runJob(options, control, (job) =>
+          cpu.quantize(
+            x.data,
+            x.rows,
+            x.cols,
+            {
+              fp4_format: kwargs.fp4_format,
+              scale_rule: kwargs.scale_rule,
+              block_scale_2d: kwargs.block_scale_2d,
+              transpose: kwargs.transpose,
+              round_style: kwargs.round_style,
+              seed: kwargs.seed,
+              input_dtype: x.dtype,
+              had,
+            },
+            out,
+            job,
+          ),
+        ));
+      } catch (e) {
+        // The kernel only says that it saw NaN/Inf; the reference's check names where.
+        if (e instanceof Fp4Error && e.code === 'NON_FINITE') checkQuantizableMatrix(x);
+        throw e;
+      }
+      return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
+    },
+
+    async dequantize(q, dequantizeOptions: DequantizeOptions = {}, control): Promise<Matrix> {
+      checkQuantizedMatrix(q);
+      const crop = dequantizeOptions.crop ?? true;
+      const [outRows, outCols] = crop ? [q.rows, q.cols] : [q.paddedRows, q.paddedCols];
+      const data = uninitialized(Float32Array, outRows * outCols);
+      await runJob(options, control, (job) =>
+        cpu.dequantize(packedOf(q), { applyNormconst: dequantizeOptions.applyNormconst ?? true, outRows, outCols }, data, job),
+      );
+      return { rows: outRows, cols: outCols, data, dtype: 'float32' };
+    },
+
+    async matmul(a, b, matmulOptions: MatmulOptions, control): Promise<MatmulProduct> {
+      const outDtype = checkOutDtype(matmulOptions.out_dtype);
+      if (a.fp4_format !== b.fp4_format) throw invalidArgument(`a is ${a.fp4_format} but b is ${b.fp4_format}; both sides need the same fp4_format`);
+      const { outRows, outCols } = planFp4Matmul(a, b, matmulOptions.out_shape);
+      checkQuantizedMatrix(a);
+      checkQuantizedMatrix(b);
+      const values = uninitialized(Float32Array, outRows * outCols);
+      const bits = outDtype === 'float32' ? null : uninitialized(Uint16Array, outRows * outCols);
+      await runJob(options, control, (job) =>
+        cpu.gemm(packedOf(a), packedOf(b), { out_dtype: outDtype, outRows, outCols }, bits ? { values, bits } : { values }, job),
+      );
+      return { rows: outRows, cols: outCols, dtype: outDtype, data: values, bits };
+    },
+
+    async matmulHighPrecision(a: Matrix, b: Matrix, control): Promise<Float32Array> {
+      if (a.cols !== b.cols) throw invalidArgument(`a @ b.T needs the same number of columns; got ${a.cols} and ${b.cols}`);
+      if (a.rows * b.rows === 0 || a.cols === 0) {
+        control?.signal?.throwIfAborted();
+        return new Float32Array(a.rows * b.rows);
+      }
+      const out = uninitialized(Float32Array, a.rows * b.rows);
+      await runJob(options, control, (job) => cpu.matmulF32(a.data, a.rows, b.data, b.rows, a.cols, out, job));
+      return out;
+    },
+
+    async reduceSide(input, control): Promise<SideReductions> {
+      const gridCols = Math.ceil(input.cols / input.blockSize);
+      const blockMse = new Float32Array(input.rows * gridCols);
+      const blockMaxAbs = new Float32Array(input.rows * gridCols);
+      const histogram = new Float64Array(SCALED_HISTOGRAM.bins + 1);
+      const { sums, amax } = await runJob(options, control, (job) =>
+        cpu.reduceSide(
+          { ...input, histogramLo: SCALED_HISTOGRAM.lo, histogramHi: SCALED_HISTOGRAM.hi, histogramBins: SCALED_HISTOGRAM.bins },
+          { blockMse, blockMaxAbs, histogram },
+          job,
+        ),
+      );
+      return {
+        metrics: metricsFromSums(sums),
+        amax,
+        blockMse,
+        blockMaxAbs,
+        scaledCounts: Array.from(histogram.subarray(0, SCALED_HISTOGRAM.bins)),
+        scaledOverflow: histogram[SCALED_HISTOGRAM.bins],
+      };
+    },
+
+    async pool(field, rows, cols, window, outRows, outCols, reduce): Promise<Float32Array> {
+      const out = new Float32Array(outRows * outCols);
+      await runJob(options, undefined, (job) => cpu.pool(nativeField(field, rows, cols), window, outRows, outCols, reduce, out, job));
+      return out;
+    },
+  };
+  return { backend, detail };
+}
