@@ -7,6 +7,7 @@ import type { ErrorMetrics } from '../../app/analysis/metrics';
 import { runAnalysis, type AnalysisInput } from '../../app/analysis/runAnalysis';
 import type { AnalysisWorkspace } from '../../app/analysis/workspace';
 import { referenceBackend } from '../../app/backends/referenceBackend';
+import { getBackend, initBackends } from '../../main/compute/backends';
 import { sampleActivation, sampleWeight } from '../../app/samples/sampleData';
 import { memoryByteSource } from '../../app/tensors/byteSource';
 import { readTensorAsMatrix } from '../../app/tensors/decode';
@@ -36,7 +37,7 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 let scratch: string;
-let sampleWorkspace: Promise<AnalysisWorkspace> | null = null;
+const sampleWorkspaces: Partial<Record<'server' | 'page', Promise<AnalysisWorkspace>>> = {};
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, name) });
@@ -71,18 +72,31 @@ function expectSameMetrics(shown: Record<string, number>, engine: ErrorMetrics, 
   for (const k of METRIC_KEYS) expect(shown[k], `${what} ${k}`).toBe(engine[k]);
 }
 
-async function engineAnalysis(a: AnalysisInput['matrix'], b: AnalysisInput['matrix'] | null, kwargs: { a: Partial<QuantizeKwargs>; b: Partial<QuantizeKwargs> }): Promise<AnalysisWorkspace> {
+/**
+ * The engine's analysis of the same inputs on the backend the page used: the server's `auto`
+ * (cpu when the addon is built), or the reference engine ('page': the static demo's in-page
+ * engine, or backend 'reference' picked in the UI). The same backend gives the same numbers,
+ * not merely close ones.
+ */
+async function engineAnalysis(
+  a: AnalysisInput['matrix'],
+  b: AnalysisInput['matrix'] | null,
+  kwargs: { a: Partial<QuantizeKwargs>; b: Partial<QuantizeKwargs> },
+  where: 'server' | 'page' = 'server',
+): Promise<AnalysisWorkspace> {
   const side = (matrix: AnalysisInput['matrix'], k: Partial<QuantizeKwargs>, name: string): AnalysisInput => ({
     matrix,
     request: { provenance: { file: 'test', tensor: name, shape: [matrix.rows, matrix.cols], dtype: matrix.dtype }, kwargs: k },
   });
-  return runAnalysis({ a: side(a, kwargs.a, 'a'), b: b ? side(b, kwargs.b, 'b') : undefined, options: { compareRules: false } }, { backend: referenceBackend });
+  await initBackends();
+  const backend = where === 'page' ? referenceBackend : getBackend('auto');
+  return runAnalysis({ a: side(a, kwargs.a, 'a'), b: b ? side(b, kwargs.b, 'b') : undefined, options: { compareRules: false } }, { backend });
 }
 
 /** The engine's own analysis of the built-in sample (what the app opens with), computed once. */
-function sampleAnalysis(): Promise<AnalysisWorkspace> {
-  sampleWorkspace ??= engineAnalysis(sampleWeight(), sampleActivation(), { a: {}, b: {} });
-  return sampleWorkspace;
+function sampleAnalysis(where: 'server' | 'page' = 'server'): Promise<AnalysisWorkspace> {
+  sampleWorkspaces[where] ??= engineAnalysis(sampleWeight(), sampleActivation(), { a: {}, b: {} }, where);
+  return sampleWorkspaces[where]!;
 }
 
 /** A plotly figure has been drawn inside the element (its main SVG exists). */
@@ -127,7 +141,7 @@ describe('renderer in web mode (fp4lab serve)', () => {
     expectSameMetrics(await shownMetrics('out'), ws.result.matmul!.metrics, 'sample A @ B.T');
     await page.waitForTimeout(300); // let the detail tiles land before the picture
     await shot('01-sample-analysed.png');
-    expect(errors).toEqual([]);
+    expect(errors, errors.join('\n')).toEqual([]);
   });
 
   it('labels every control for assistive technology', async () => {
@@ -205,7 +219,7 @@ describe('renderer in web mode (fp4lab serve)', () => {
     const f = await openSafetensors(memoryByteSource(new Uint8Array(readFileSync(file)), 'torch_mixed.safetensors'));
     const a = await readTensorAsMatrix(findTensor(f, 'model.layers.0.self_attn.q_proj.weight'), f.name);
     const b = await readTensorAsMatrix(findTensor(f, 'lm_head.weight'), f.name);
-    const ws = await engineAnalysis(a, b, { a: { scale_rule: 'abs_max' }, b: { scale_rule: 'l1_norm' } });
+    const ws = await engineAnalysis(a, b, { a: { scale_rule: 'abs_max' }, b: { scale_rule: 'l1_norm' } }, 'page'); // backend 'reference' was chosen above
     expectSameMetrics(await shownMetrics('a'), ws.result.a.metrics, 'A');
     expectSameMetrics(await shownMetrics('b'), ws.result.b!.metrics, 'B');
     expectSameMetrics(await shownMetrics('out'), ws.result.matmul!.metrics, 'A @ B.T');
@@ -316,7 +330,7 @@ describe('renderer in web mode (fp4lab serve)', () => {
     await page.getByRole('button', { name: 'Use model.layers.0.self_attn.q_proj.weight as A' }).click();
     await page.getByRole('button', { name: 'Use lm_head.weight as B' }).click();
     await diff.getByTestId('run-diff').click();
-    await expect.poll(() => diff.getByTestId('diff-verdict').textContent(), { timeout: 60_000 }).toMatch(/^Quantized bytes identical on reference and reference/);
+    await expect.poll(() => diff.getByTestId('diff-verdict').textContent(), { timeout: 60_000 }).toMatch(/^Quantized bytes identical on (cpu|cuda|reference) and (cpu|cuda|reference)/);
     await expectPlotted(diff);
     expect(await diff.locator('td.bad').count()).toBe(0);
     await shot('11-backend-diff.png');
@@ -352,7 +366,7 @@ describe('renderer in web mode (fp4lab serve)', () => {
     await expect.poll(() => page.getByTestId('heatmap-scales').locator('svg.main-svg').first().evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(22, 27, 34)');
     await page.waitForTimeout(300);
     await shot('12-dark-theme.png');
-    expect(errors).toEqual([]);
+    expect(errors, errors.join('\n')).toEqual([]);
   });
 
   it('ran under the strict CSP: an injected inline script does not run', async () => {
@@ -382,7 +396,7 @@ describe('the same build as a static demo (in-page engine, no server)', () => {
       await demoPage.goto(demo.url);
       await waitForAnalysis(null);
       expect(await demoPage.locator('.statusbar').textContent()).toContain('in-page engine');
-      const ws = await sampleAnalysis();
+      const ws = await sampleAnalysis('page');
       expectSameMetrics(await shownMetrics('out'), ws.result.matmul!.metrics, 'sample A @ B.T in the page');
       const file = join(corpusDir(), 'pair_compressed.npz');
       await demoPage.getByTestId('file-input').setInputFiles(file);
@@ -394,12 +408,12 @@ describe('the same build as a static demo (in-page engine, no server)', () => {
       const f = await openTensorFile(memoryByteSource(new Uint8Array(readFileSync(file)), 'pair_compressed.npz'), { inflater: nodeInflater });
       const a = await readTensorAsMatrix(findTensor(f, 'A'), f.name);
       const b = await readTensorAsMatrix(findTensor(f, 'B'), f.name);
-      const npz = await engineAnalysis(a, b, { a: {}, b: {} });
+      const npz = await engineAnalysis(a, b, { a: {}, b: {} }, 'page');
       expectSameMetrics(await shownMetrics('a'), npz.result.a.metrics, 'npz A');
       expectSameMetrics(await shownMetrics('out'), npz.result.matmul!.metrics, 'npz A @ B.T');
       await demoPage.waitForTimeout(300);
       await shot('13-static-demo-npz.png');
-      expect(demoErrors).toEqual([]);
+      expect(demoErrors, demoErrors.join('\n')).toEqual([]);
     } finally {
       await demoPage.close();
       await demo.close();
