@@ -56,6 +56,7 @@
         'cpu/gemm.cc',
         'cpu/gemm_portable.cc',
         'cpu/analysis.cc',
+        'cpu/analysis_portable.cc',
         'cpu/output_memory.cc',
       ],
       'conditions': [
@@ -89,7 +90,7 @@
         {
           'target_name': 'fp4lab_cpu_avx512',
           'type': 'static_library',
-          'sources': ['cpu/quantize_avx512.cc', 'cpu/gemm_avx512.cc'],
+          'sources': ['cpu/quantize_avx512.cc', 'cpu/gemm_avx512.cc', 'cpu/analysis_avx512.cc'],
           'cflags': ['-mavx512f', '-mavx512bw', '-mavx512dq', '-mavx512vl', '-mfma', '-mf16c', '<@(fp4lab_intrinsics_warnings)'],
           'xcode_settings': { 'OTHER_CFLAGS': ['-mavx512f', '-mavx512bw', '-mavx512dq', '-mavx512vl', '-mfma', '-mf16c'] },
           'msvs_settings': { 'VCCLCompilerTool': { 'AdditionalOptions': ['/arch:AVX512'] } },

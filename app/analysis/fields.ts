@@ -72,20 +72,3 @@ export function blockGeometry(q: Pick<QuantizeResult, 'rows' | 'cols' | 'fp4_for
   const { blockSize } = FORMAT_PARAMS[q.fp4_format];
   return { blockSize, gridRows: q.rows, gridCols: Math.ceil(q.cols / blockSize) };
 }
-
-/** Crop a padded per-block array ([paddedRows][paddedCols / block]) to the logical block grid. */
-export function logicalBlockValues<T extends Float32Array | Uint8Array>(q: QuantizeResult, padded: T): T {
-  const { blockSize, gridRows, gridCols } = blockGeometry(q);
-  const stride = q.paddedCols / blockSize;
-  const out = new (padded.constructor as { new (n: number): T })(gridRows * gridCols);
-  for (let r = 0; r < gridRows; r++) out.set(padded.subarray(r * stride, r * stride + gridCols), r * gridCols);
-  return out;
-}
-
-/** Share of (logical) blocks whose scale targets 4 rather than 6. */
-export function blocksChoosing4(q: QuantizeResult): { count: number; total: number; percent: number } {
-  const sel = logicalBlockValues(q, q.blockSelection);
-  let count = 0;
-  for (let i = 0; i < sel.length; i++) if (sel[i] === 4) count++;
-  return { count, total: sel.length, percent: sel.length ? (100 * count) / sel.length : 0 };
-}

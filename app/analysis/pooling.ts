@@ -54,6 +54,12 @@ export type RawField =
       readonly relFloor: number;
     };
 
+/** One field of a batch pooled over a shared window (Backend.poolMany). */
+export interface PoolRequest {
+  readonly field: RawField;
+  readonly reduce: PoolReduce;
+}
+
 /** A field to pool: its shape and its value at a row-major index (stored or derived). */
 export interface FieldSource {
   readonly rows: number;

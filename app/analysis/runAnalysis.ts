@@ -5,13 +5,13 @@ import { prepareQuantizeInput } from '../quantize/prepare';
 import { planFp4Matmul } from '../matmul/fp4Matmul';
 import type { Matrix } from '../tensors/matrix';
 import type { PreparedValues } from './blockDetail';
-import { blocksChoosing4, blockGeometry, type BlockField, type ElementField, type OutputField } from './fields';
-import { heatmapOf } from './heatmaps';
-import { finiteRange, histogram, type Histogram } from './histograms';
+import { blockGeometry, type BlockField, type ElementField, type OutputField } from './fields';
+import { heatmapsOf } from './heatmaps';
+import { BLOCK_MSE_LOG10_BINS, logBinGrid, logHistogram, SCALE_LOG2_BINS } from './logBins';
 import { computeErrorMetrics } from './metrics';
 import { FORMAT_PARAMS } from '../quantize/formatParams';
 import { reduceSideReference, SCALED_HISTOGRAM, type SideReductionInput } from './sideReductions';
-import { ANALYSIS_SCHEMA, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisProgress, type AnalysisResult, type MatmulAnalysis, type RuleComparisonRow, type SideAnalysis, type SideRequest, type TensorProvenance } from './model';
+import { ANALYSIS_SCHEMA, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisProgress, type AnalysisResult, type Heatmap, type MatmulAnalysis, type RuleComparisonRow, type SideAnalysis, type SideRequest, type TensorProvenance } from './model';
 import { SideData } from './sideData';
 import { AnalysisWorkspace, outputField, type OutputData } from './workspace';
 
@@ -88,28 +88,29 @@ async function quantizeSide(backend: Backend, matrix: Matrix, kwargs: QuantizeKw
     cols: quantized.cols,
     blockSize,
     blockScales: quantized.blockScales,
+    blockSelection: quantized.blockSelection,
     scaleStride: quantized.paddedCols / blockSize,
   };
   const reductions = backend.reduceSide ? await backend.reduceSide(input, control) : reduceSideReference(input);
   return new SideData(prepared, dequantized.data, quantized, reductions);
 }
 
-function logHistogram(values: Float32Array | Uint8Array, transform: (v: number) => number): Histogram {
-  const [lo, hi] = finiteRange(values, transform);
-  const a = Math.floor(lo);
-  const b = Math.max(Math.ceil(hi), a + 1);
-  return histogram(values, a, b, 60, transform);
+/** Share of the side's logical blocks whose scale targets 4 rather than 6. */
+function percentChoosing4(data: SideData): number {
+  const total = data.rows * data.gridCols;
+  return total ? (100 * data.reductions.choosing4) / total : 0;
 }
 
 async function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data: SideData, overviewSize: number, pooler: Backend, seconds: SideAnalysis['seconds']): Promise<SideAnalysis> {
   const q = data.quantized;
   const red = data.reductions;
-  const choose4 = blocksChoosing4(q);
   const g = blockGeometry(q);
   const { lo, hi, bins } = SCALED_HISTOGRAM;
-  const overview: SideAnalysis['overview'] = {};
-  for (const f of OVERVIEW_ELEMENT_FIELDS) (overview as Record<string, unknown>)[f] = await heatmapOf(f, data.elementField(f), overviewSize, overviewSize, undefined, undefined, pooler);
-  for (const f of OVERVIEW_BLOCK_FIELDS) (overview as Record<string, unknown>)[f] = await heatmapOf(f, data.blockField(f), overviewSize, overviewSize, undefined, undefined, pooler);
+  const overview: Record<string, Heatmap> = {};
+  // Each batch shares one shape: the element fields read the input and its dequantized values, the block fields the block maps.
+  const elementMaps = await heatmapsOf(OVERVIEW_ELEMENT_FIELDS.map((f) => ({ field: f, source: data.elementField(f) })), overviewSize, overviewSize, undefined, pooler);
+  const blockMaps = await heatmapsOf(OVERVIEW_BLOCK_FIELDS.map((f) => ({ field: f, source: data.blockField(f) })), overviewSize, overviewSize, undefined, pooler);
+  for (const m of [...elementMaps, ...blockMaps]) overview[m.field] = m;
   return {
     side,
     provenance,
@@ -122,9 +123,9 @@ async function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data:
       blockSize: g.blockSize,
       gridRows: g.gridRows,
       gridCols: g.gridCols,
-      blocks: choose4.total,
-      choosing4: choose4.count,
-      percentChoosing4: choose4.percent,
+      blocks: g.gridRows * g.gridCols,
+      choosing4: red.choosing4,
+      percentChoosing4: percentChoosing4(data),
       tileRows: q.kwargs.block_scale_2d ? g.blockSize : 1,
     },
     histograms: {
@@ -135,8 +136,8 @@ async function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data:
         overflow: red.scaledOverflow,
         skipped: 0,
       },
-      scaleLog2: logHistogram(data.blockValues('scale'), Math.log2),
-      blockMseLog10: logHistogram(data.blockValues('block_mse'), Math.log10),
+      scaleLog2: logHistogram(logBinGrid(SCALE_LOG2_BINS), red.scaleLog2),
+      blockMseLog10: logHistogram(logBinGrid(BLOCK_MSE_LOG10_BINS), red.blockMseLog10),
     },
     overview,
     seconds,
@@ -158,7 +159,7 @@ export async function compareScaleRules(
   for (const v of variants) {
     control?.signal?.throwIfAborted();
     const data = await quantizeSide(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
-    rows.push({ ...v, metrics: data.reductions.metrics, percentChoosing4: blocksChoosing4(data.quantized).percent });
+    rows.push({ ...v, metrics: data.reductions.metrics, percentChoosing4: percentChoosing4(data) });
   }
   return rows;
 }
@@ -209,10 +210,12 @@ export async function runAnalysis(job: AnalysisJob, run: AnalysisRun): Promise<A
     // common K (zero padding contributes nothing, rotated padding does: see docs).
     const k = Math.min(a.data.prepared.paddedCols, b.data.prepared.paddedCols);
     const reference = await backend.matmulHighPrecision(logicalRows(a.data.prepared, qa.rows, k), logicalRows(b.data.prepared, qb.rows, k), control);
-    output = { rows: qa.rows, cols: qb.rows, out: product.data, reference, amax: maxAbs(reference) };
-    const overview: MatmulAnalysis['overview'] = {};
-    for (const f of OVERVIEW_OUTPUT_FIELDS) (overview as Record<string, unknown>)[f] = await heatmapOf(f, outputField(output, f), options.overviewSize, options.overviewSize, undefined, undefined, backend);
-    matmul = { shape: [output.rows, output.cols], out_dtype: options.out_dtype, metrics: computeErrorMetrics(reference, product.data), overview, seconds: (now() - tm) / 1000 };
+    const o: OutputData = { rows: qa.rows, cols: qb.rows, out: product.data, reference, amax: maxAbs(reference) };
+    output = o;
+    const overview: Record<string, Heatmap> = {};
+    const maps = await heatmapsOf(OVERVIEW_OUTPUT_FIELDS.map((f) => ({ field: f, source: outputField(o, f) })), options.overviewSize, options.overviewSize, undefined, backend);
+    for (const m of maps) overview[m.field] = m;
+    matmul = { shape: [o.rows, o.cols], out_dtype: options.out_dtype, metrics: computeErrorMetrics(reference, product.data), overview, seconds: (now() - tm) / 1000 };
   }
 
   let ruleComparison: AnalysisResult['ruleComparison'];

@@ -1,6 +1,6 @@
 import type { QuantizeResult } from '../quantize/types';
 import type { PreparedValues } from './blockDetail';
-import { type BlockField, type ElementField, ELEMENT_FIELD_VIEW, blockGeometry, logicalBlockValues, pairField } from './fields';
+import { type BlockField, type ElementField, ELEMENT_FIELD_VIEW, blockGeometry, pairField } from './fields';
 import { arrayField, type FieldSource } from './pooling';
 import type { SideReductions } from './sideReductions';
 
@@ -11,8 +11,8 @@ import type { SideReductions } from './sideReductions';
 export class SideData {
   readonly blockSize: number;
   readonly gridCols: number;
-  private scales?: Float32Array;
-  private selection?: Uint8Array;
+  /** Blocks per row of the quantizer's padded per-block arrays (blockScales, blockSelection). */
+  readonly scaleStride: number;
 
   constructor(
     /** What was quantized (after transpose/had): logical values at a row stride, zero beyond. */
@@ -25,6 +25,7 @@ export class SideData {
     const g = blockGeometry(quantized);
     this.blockSize = g.blockSize;
     this.gridCols = g.gridCols;
+    this.scaleStride = quantized.paddedCols / g.blockSize;
   }
 
   get rows(): number {
@@ -41,13 +42,15 @@ export class SideData {
     return pairField(ref, approx, ELEMENT_FIELD_VIEW[field], this.reductions.amax);
   }
 
+  /** A block map over the logical block grid; the quantizer's padded arrays are read in place. */
   blockField(field: BlockField): FieldSource {
-    return arrayField(this.blockValues(field), this.rows, this.gridCols);
+    if (field === 'scale') return arrayField(this.quantized.blockScales, this.rows, this.gridCols, this.scaleStride);
+    if (field === 'selection') return arrayField(this.quantized.blockSelection, this.rows, this.gridCols, this.scaleStride);
+    return arrayField(field === 'block_mse' ? this.reductions.blockMse : this.reductions.blockMaxAbs, this.rows, this.gridCols);
   }
 
-  blockValues(field: BlockField): Float32Array | Uint8Array {
-    if (field === 'scale') return (this.scales ??= logicalBlockValues(this.quantized, this.quantized.blockScales));
-    if (field === 'selection') return (this.selection ??= logicalBlockValues(this.quantized, this.quantized.blockSelection));
-    return field === 'block_mse' ? this.reductions.blockMse : this.reductions.blockMaxAbs;
+  /** The target (4 or 6) block (row, blockCol) chose. */
+  selectionAt(row: number, blockCol: number): number {
+    return this.quantized.blockSelection[row * this.scaleStride + blockCol];
   }
 }

@@ -82,7 +82,7 @@ export class AnalysisWorkspace {
     if (!Number.isInteger(row) || !Number.isInteger(blockCol) || row < 0 || row >= s.rows || blockCol < 0 || blockCol >= s.gridCols) {
       throw invalidArgument(`block (${row}, ${blockCol}) is outside side ${which}'s ${s.rows}x${s.gridCols} block grid`);
     }
-    const chosen = s.blockValues('selection')[row * s.gridCols + blockCol] === 4 ? 4 : 6;
+    const chosen = s.selectionAt(row, blockCol) === 4 ? 4 : 6;
     return blockDetail(s.prepared, s.quantized.kwargs, s.quantized.normconst, chosen, row, blockCol);
   }
 }

@@ -4,7 +4,7 @@ import type { DequantizeOptions } from '../quantize/dequantize';
 import type { QuantizeKwargs } from '../quantize/kwargs';
 import type { QuantizedMatrix, QuantizeResult } from '../quantize/types';
 import type { Matrix } from '../tensors/matrix';
-import type { PoolReduce, PoolWindow, RawField } from '../analysis/pooling';
+import type { PoolReduce, PoolRequest, PoolWindow, RawField } from '../analysis/pooling';
 import type { SideReductionInput, SideReductions } from '../analysis/sideReductions';
 
 /**
@@ -63,8 +63,11 @@ export interface Backend {
   /**
    * Optional fast paths for the analysis reductions (app/analysis falls back to TypeScript):
    * one pass over a side (sideReductions.ts), and pooling of a raw field to a heatmap
-   * (pooling.ts). Same numbers as the TypeScript definitions.
+   * (pooling.ts), one field or several of one shape over one window in one call (poolMany: the
+   * overview's fields of a side share their arrays, which are then read once). Same numbers as
+   * the TypeScript definitions.
    */
   reduceSide?(input: SideReductionInput, control?: JobControl): Promise<SideReductions>;
   pool?(field: RawField, rows: number, cols: number, window: PoolWindow, outRows: number, outCols: number, reduce: PoolReduce): Promise<Float32Array>;
+  poolMany?(requests: readonly PoolRequest[], rows: number, cols: number, window: PoolWindow, outRows: number, outCols: number): Promise<Float32Array[]>;
 }

@@ -1,5 +1,6 @@
 import { ErrorMetricsAccumulator, type ErrorMetrics } from '../../app/analysis/metrics';
 import type { RawField } from '../../app/analysis/pooling';
+import { BLOCK_MSE_LOG10_BINS, logBinGrid, SCALE_LOG2_BINS } from '../../app/analysis/logBins';
 import type { SideReductions } from '../../app/analysis/sideReductions';
 import { SCALED_HISTOGRAM } from '../../app/analysis/sideReductions';
 import type { Backend, JobControl, MatmulOptions, MatmulProduct } from '../../app/backends/backend';
@@ -13,7 +14,7 @@ import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/k
 import { checkQuantizableMatrix } from '../../app/quantize/prepare';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { Matrix } from '../../app/tensors/matrix';
-import type { NativeCpu, NativeErrorSums, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
+import type { NativeCpu, NativeErrorSums, NativeField, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
 
 /**
  * The `cpu` backend: the native kernels (native/cpu) behind app/backends' Backend interface.
@@ -100,7 +101,7 @@ export function metricsFromSums(sums: NativeErrorSums): ErrorMetrics {
   return acc.result();
 }
 
-function nativeField(field: RawField, rows: number, cols: number): Parameters<NativeCpu['pool']>[0] {
+function nativeField(field: RawField, rows: number, cols: number): NativeField {
   if (field.kind === 'pair') {
     return { kind: 'pair', rows, cols, ref: field.ref, refStride: field.refStride, approx: field.approx, approxStride: field.approxStride, view: field.view, relFloor: field.relFloor };
   }
@@ -231,10 +232,14 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
       const blockMse = new Float32Array(input.rows * gridCols);
       const blockMaxAbs = new Float32Array(input.rows * gridCols);
       const histogram = new Float64Array(SCALED_HISTOGRAM.bins + 1);
-      const { sums, amax } = await runJob(options, control, (job) =>
+      const scaleBins = logBinGrid(SCALE_LOG2_BINS).thresholds;
+      const mseBins = logBinGrid(BLOCK_MSE_LOG10_BINS).thresholds;
+      const scaleCounts = new Float64Array(scaleBins.length + 1);
+      const mseCounts = new Float64Array(mseBins.length + 1);
+      const { sums, amax, choosing4 } = await runJob(options, control, (job) =>
         cpu.reduceSide(
-          { ...input, histogramLo: SCALED_HISTOGRAM.lo, histogramHi: SCALED_HISTOGRAM.hi, histogramBins: SCALED_HISTOGRAM.bins },
-          { blockMse, blockMaxAbs, histogram },
+          { ...input, histogramLo: SCALED_HISTOGRAM.lo, histogramHi: SCALED_HISTOGRAM.hi, histogramBins: SCALED_HISTOGRAM.bins, scaleBins, mseBins },
+          { blockMse, blockMaxAbs, histogram, scaleCounts, mseCounts },
           job,
         ),
       );
@@ -245,6 +250,9 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
         blockMaxAbs,
         scaledCounts: Array.from(histogram.subarray(0, SCALED_HISTOGRAM.bins)),
         scaledOverflow: histogram[SCALED_HISTOGRAM.bins],
+        choosing4: choosing4!,
+        scaleLog2: { counts: scaleCounts.subarray(0, scaleBins.length), skipped: scaleCounts[scaleBins.length] },
+        blockMseLog10: { counts: mseCounts.subarray(0, mseBins.length), skipped: mseCounts[mseBins.length] },
       };
     },
 
@@ -252,6 +260,20 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
       const out = new Float32Array(outRows * outCols);
       await runJob(options, undefined, (job) => cpu.pool(nativeField(field, rows, cols), window, outRows, outCols, reduce, out, job));
       return out;
+    },
+
+    async poolMany(requests, rows, cols, window, outRows, outCols): Promise<Float32Array[]> {
+      const outs = requests.map(() => new Float32Array(outRows * outCols));
+      await runJob(options, undefined, (job) =>
+        cpu.poolMany(
+          requests.map((r, i) => ({ field: nativeField(r.field, rows, cols), reduce: r.reduce, out: outs[i] })),
+          window,
+          outRows,
+          outCols,
+          job,
+        ),
+      );
+      return outs;
     },
   };
   return { backend, detail };

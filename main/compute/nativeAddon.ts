@@ -14,7 +14,7 @@ import { createCpuBackend, type CpuBackendOptions } from './cpuBackend';
  */
 
 /** The addon's ABI (native/include/fp4lab.h FP4LAB_ABI_VERSION) this loader speaks. */
-export const EXPECTED_ABI_VERSION = 2;
+export const EXPECTED_ABI_VERSION = 3;
 
 export type NativeIsa = 'auto' | 'portable' | 'avx2' | 'avx512' | 'avx512_bf16';
 
@@ -70,6 +70,13 @@ export interface NativeCpuInfo {
   description: string;
 }
 
+export type NativeField =
+  | { kind: 'f32'; rows: number; cols: number; data: Float32Array; stride: number }
+  | { kind: 'u8'; rows: number; cols: number; data: Uint8Array; stride: number }
+  | { kind: 'pair'; rows: number; cols: number; ref: Float32Array; refStride: number; approx: Float32Array; approxStride: number; view: 'reference' | 'approximation' | 'signed' | 'abs' | 'rel'; relFloor: number };
+export type NativeWindow = { r0: number; r1: number; c0: number; c1: number };
+export type NativeReduce = 'max' | 'min' | 'mean' | 'max_abs' | 'extreme';
+
 /** The addon's `cpu` part (native/binding/cpu_binding.cc). Outputs are caller-allocated. */
 export interface NativeCpu {
   info(): NativeCpuInfo;
@@ -106,23 +113,18 @@ export interface NativeCpu {
       histogramLo: number;
       histogramHi: number;
       histogramBins: number;
+      blockSelection?: Uint8Array;
+      /** Log-bin thresholds (app/analysis/logBins.ts); their counts come back in scaleCounts / mseCounts. */
+      scaleBins?: Float32Array;
+      mseBins?: Float32Array;
     },
-    out: { blockMse: Float32Array; blockMaxAbs: Float32Array; histogram: Float64Array },
+    out: { blockMse: Float32Array; blockMaxAbs: Float32Array; histogram: Float64Array; scaleCounts?: Float64Array; mseCounts?: Float64Array },
     job?: NativeJob,
-  ): Promise<{ sums: NativeErrorSums; amax: number }>;
+  ): Promise<{ sums: NativeErrorSums; amax: number; choosing4?: number }>;
   /** app/analysis/pooling.ts poolField over a raw field. */
-  pool(
-    field:
-      | { kind: 'f32'; rows: number; cols: number; data: Float32Array; stride: number }
-      | { kind: 'u8'; rows: number; cols: number; data: Uint8Array; stride: number }
-      | { kind: 'pair'; rows: number; cols: number; ref: Float32Array; refStride: number; approx: Float32Array; approxStride: number; view: 'reference' | 'approximation' | 'signed' | 'abs' | 'rel'; relFloor: number },
-    window: { r0: number; r1: number; c0: number; c1: number },
-    outRows: number,
-    outCols: number,
-    reduce: 'max' | 'min' | 'mean' | 'max_abs' | 'extreme',
-    out: Float32Array,
-    job?: NativeJob,
-  ): Promise<void>;
+  pool(field: NativeField, window: NativeWindow, outRows: number, outCols: number, reduce: NativeReduce, out: Float32Array, job?: NativeJob): Promise<void>;
+  /** pool for several fields of one shape over one window, in one pass. */
+  poolMany(requests: { field: NativeField; reduce: NativeReduce; out: Float32Array }[], window: NativeWindow, outRows: number, outCols: number, job?: NativeJob): Promise<void>;
   swizzleScales(rowMajor: Uint8Array, rows: number, scaleCols: number, out: Uint8Array): void;
   unswizzleScales(blocked: Uint8Array, rows: number, scaleCols: number, out: Uint8Array): void;
 }

@@ -255,7 +255,9 @@ Napi::Value MatmulF32(const Napi::CallbackInfo& info) {
 }
 
 // reduceSide(input: {ref, refStride, approx, approxStride, rows, cols, blockSize, blockScales, scaleStride, histogramLo, histogramHi,
-//   histogramBins}, out: {blockMse, blockMaxAbs, histogram: Float64Array(bins + 1)}, job?) -> Promise<{sums, amax}>
+//   histogramBins, blockSelection?, scaleBins?: Float32Array, mseBins?: Float32Array},
+//   out: {blockMse, blockMaxAbs, histogram: Float64Array(bins + 1), scaleCounts?: Float64Array(scaleBins + 1), mseCounts?: likewise}, job?)
+//   -> Promise<{sums, amax, choosing4?}>
 Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
   Args args(info, "cpu.reduceSide");
   const Napi::Object io = args.object(0, "input");
@@ -278,6 +280,31 @@ Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
   const Napi::TypedArray block_mse = args.typed_array(oo, "out", "blockMse", napi_float32_array, in.rows * grid_cols);
   const Napi::TypedArray block_max = args.typed_array(oo, "out", "blockMaxAbs", napi_float32_array, in.rows * grid_cols);
   const Napi::TypedArray histogram = args.typed_array(oo, "out", "histogram", napi_float64_array, in.histogram_bins + 1);
+  std::vector<Napi::Object> keep = {ref, approx, scales, block_mse, block_max, histogram};
+  const bool with_selection = args.has(io, "blockSelection");
+  if (with_selection) {
+    const Napi::TypedArray selection =
+        args.typed_array_at_least(io, "input", "blockSelection", napi_uint8_array, (in.rows - 1) * in.scale_stride + grid_cols);
+    in.block_selection = data_of<const uint8_t>(selection);
+    keep.push_back(selection);
+  }
+  // Log bins: thresholds in, counts (one per bin, then the values in none) out.
+  fp4lab_log_bins* bins_in[2] = {&in.scale_bins, &in.mse_bins};
+  double* counts_out[2] = {nullptr, nullptr};
+  const char* bins_key[2] = {"scaleBins", "mseBins"};
+  const char* counts_key[2] = {"scaleCounts", "mseCounts"};
+  for (int k = 0; k < 2; k++) {
+    if (!args.has(io, bins_key[k])) continue;
+    const Napi::TypedArray thresholds = args.typed_array(io, "input", bins_key[k], napi_float32_array, -1);
+    const int64_t n = static_cast<int64_t>(thresholds.ElementLength());
+    if (n < 1 || n > (1 << 20)) args.fail(std::string("input.") + bins_key[k] + " must hold 1 to 1048576 thresholds; got " + std::to_string(n), true);
+    const Napi::TypedArray counts = args.typed_array(oo, "out", counts_key[k], napi_float64_array, n + 1);
+    bins_in[k]->thresholds = data_of<const float>(thresholds);
+    bins_in[k]->count = static_cast<int32_t>(n);
+    counts_out[k] = data_of<double>(counts);
+    keep.push_back(thresholds);
+    keep.push_back(counts);
+  }
   const JobOptions options = parse_job_options(args, 2, kIsaNames);
   in.ref = data_of<const float>(ref);
   in.approx = data_of<const float>(approx);
@@ -285,6 +312,7 @@ Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
   struct Results {
     fp4lab_error_sums sums{};
     float amax = 0.0f;
+    double choosing4 = 0.0;
   };
   auto results = std::make_shared<Results>();
   fp4lab_side_output out{};
@@ -293,14 +321,17 @@ Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
   out.block_mse = data_of<float>(block_mse);
   out.block_max_abs = data_of<float>(block_max);
   out.histogram = data_of<double>(histogram);
+  out.choosing4 = with_selection ? &results->choosing4 : nullptr;
+  out.scale_counts = counts_out[0];
+  out.mse_counts = counts_out[1];
   return KernelJob::Start(
-      args, options, {ref, approx, scales, block_mse, block_max, histogram},
+      args, options, std::move(keep),
       [=](const JobControl& control) {
         const fp4lab_exec exec = exec_of(control);
         fp4lab_error err{};
         return outcome_of(fp4lab_reduce_side(&in, &out, &exec, &err), err);
       },
-      [results](Napi::Env env) {
+      [results, with_selection](Napi::Env env) {
         Napi::Object sums = Napi::Object::New(env);
         sums.Set("count", results->sums.count);
         sums.Set("sumErr2", results->sums.sum_err2);
@@ -312,48 +343,70 @@ Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
         Napi::Object result = Napi::Object::New(env);
         result.Set("sums", sums);
         result.Set("amax", Napi::Number::New(env, results->amax));
+        if (with_selection) result.Set("choosing4", Napi::Number::New(env, results->choosing4));
         return result;
       });
 }
 
-// pool(field: {kind: 'f32' | 'u8' | 'pair', rows, cols, data?, stride?, ref?, refStride?, approx?, approxStride?, view?, relFloor?},
-//   window: {r0, r1, c0, c1}, outRows, outCols, reduce, out: Float32Array, job?) -> Promise<void>
-Napi::Value Pool(const Napi::CallbackInfo& info) {
-  Args args(info, "cpu.pool");
-  const Napi::Object fo = args.object(0, "field");
+// A field argument ({kind: 'f32' | 'u8' | 'pair', rows, cols, data?, stride?, ref?, refStride?, approx?, approxStride?, view?,
+// relFloor?}); the typed arrays it reads are appended to `keep`.
+fp4lab_field parse_field(const Args& args, const Napi::Object& fo, const std::string& name, std::vector<Napi::Object>& keep) {
+  const char* owner = name.c_str();
   fp4lab_field field{};
-  field.kind = static_cast<fp4lab_field_kind>(args.choice(fo, "field", "kind", {"f32", "u8", "pair"}));
-  field.rows = args.integer(fo, "field", "rows", 1, int64_t{1} << 31);
-  field.cols = args.integer(fo, "field", "cols", 1, int64_t{1} << 31);
-  std::vector<Napi::Object> keep;
+  field.kind = static_cast<fp4lab_field_kind>(args.choice(fo, owner, "kind", {"f32", "u8", "pair"}));
+  field.rows = args.integer(fo, owner, "rows", 1, int64_t{1} << 31);
+  field.cols = args.integer(fo, owner, "cols", 1, int64_t{1} << 31);
   if (field.kind == FP4LAB_FIELD_PAIR) {
-    field.ref_stride = args.integer(fo, "field", "refStride", field.cols, int64_t{1} << 31);
-    field.approx_stride = args.integer(fo, "field", "approxStride", field.cols, int64_t{1} << 31);
-    const Napi::TypedArray ref = args.typed_array_at_least(fo, "field", "ref", napi_float32_array, (field.rows - 1) * field.ref_stride + field.cols);
+    field.ref_stride = args.integer(fo, owner, "refStride", field.cols, int64_t{1} << 31);
+    field.approx_stride = args.integer(fo, owner, "approxStride", field.cols, int64_t{1} << 31);
+    const Napi::TypedArray ref = args.typed_array_at_least(fo, owner, "ref", napi_float32_array, (field.rows - 1) * field.ref_stride + field.cols);
     const Napi::TypedArray approx =
-        args.typed_array_at_least(fo, "field", "approx", napi_float32_array, (field.rows - 1) * field.approx_stride + field.cols);
+        args.typed_array_at_least(fo, owner, "approx", napi_float32_array, (field.rows - 1) * field.approx_stride + field.cols);
     field.ref = data_of<const float>(ref);
     field.approx = data_of<const float>(approx);
-    field.view = static_cast<fp4lab_pair_view>(args.choice(fo, "field", "view", {"reference", "approximation", "signed", "abs", "rel"}));
-    field.rel_floor = args.number(fo, "field", "relFloor");
-    keep = {ref, approx};
+    field.view = static_cast<fp4lab_pair_view>(args.choice(fo, owner, "view", {"reference", "approximation", "signed", "abs", "rel"}));
+    field.rel_floor = args.number(fo, owner, "relFloor");
+    keep.push_back(ref);
+    keep.push_back(approx);
   } else {
-    field.stride = args.integer(fo, "field", "stride", field.cols, int64_t{1} << 31);
-    const Napi::TypedArray data = args.typed_array_at_least(fo, "field", "data", field.kind == FP4LAB_FIELD_F32 ? napi_float32_array : napi_uint8_array,
+    field.stride = args.integer(fo, owner, "stride", field.cols, int64_t{1} << 31);
+    const Napi::TypedArray data = args.typed_array_at_least(fo, owner, "data", field.kind == FP4LAB_FIELD_F32 ? napi_float32_array : napi_uint8_array,
                                                             (field.rows - 1) * field.stride + field.cols);
     field.data = raw_data_of(data);
-    keep = {data};
+    keep.push_back(data);
   }
-  const Napi::Object wo = args.object(1, "window");
-  const int64_t r0 = args.integer(wo, "window", "r0", 0, field.rows - 1);
-  const int64_t r1 = args.integer(wo, "window", "r1", r0 + 1, field.rows);
-  const int64_t c0 = args.integer(wo, "window", "c0", 0, field.cols - 1);
-  const int64_t c1 = args.integer(wo, "window", "c1", c0 + 1, field.cols);
-  const int64_t out_rows = args.integer_at(2, "outRows", 1, r1 - r0);
-  const int64_t out_cols = args.integer_at(3, "outCols", 1, c1 - c0);
-  Napi::Object reduce_holder = Napi::Object::New(info.Env());
-  reduce_holder.Set("reduce", args.at(4));
-  const auto reduce = static_cast<fp4lab_pool_reduce>(args.choice(reduce_holder, "pool", "reduce", {"max", "min", "mean", "max_abs", "extreme"}));
+  return field;
+}
+
+struct PoolWindow {
+  int64_t r0, r1, c0, c1;
+};
+
+PoolWindow parse_window(const Args& args, size_t index, int64_t rows, int64_t cols) {
+  const Napi::Object wo = args.object(index, "window");
+  PoolWindow w{};
+  w.r0 = args.integer(wo, "window", "r0", 0, rows - 1);
+  w.r1 = args.integer(wo, "window", "r1", w.r0 + 1, rows);
+  w.c0 = args.integer(wo, "window", "c0", 0, cols - 1);
+  w.c1 = args.integer(wo, "window", "c1", w.c0 + 1, cols);
+  return w;
+}
+
+fp4lab_pool_reduce parse_reduce(const Args& args, const Napi::Value& v, const char* owner) {
+  Napi::Object holder = Napi::Object::New(args.env());
+  holder.Set("reduce", v);
+  return static_cast<fp4lab_pool_reduce>(args.choice(holder, owner, "reduce", {"max", "min", "mean", "max_abs", "extreme"}));
+}
+
+// pool(field, window: {r0, r1, c0, c1}, outRows, outCols, reduce, out: Float32Array, job?) -> Promise<void>
+Napi::Value Pool(const Napi::CallbackInfo& info) {
+  Args args(info, "cpu.pool");
+  std::vector<Napi::Object> keep;
+  const fp4lab_field field = parse_field(args, args.object(0, "field"), "field", keep);
+  const PoolWindow w = parse_window(args, 1, field.rows, field.cols);
+  const int64_t out_rows = args.integer_at(2, "outRows", 1, w.r1 - w.r0);
+  const int64_t out_cols = args.integer_at(3, "outCols", 1, w.c1 - w.c0);
+  const fp4lab_pool_reduce reduce = parse_reduce(args, args.at(4), "pool");
   const Napi::TypedArray out = args.typed_array(args.at(5), "out", napi_float32_array, out_rows * out_cols);
   keep.push_back(out);
   const JobOptions options = parse_job_options(args, 6, kIsaNames);
@@ -363,7 +416,57 @@ Napi::Value Pool(const Napi::CallbackInfo& info) {
       [=](const JobControl& control) {
         const fp4lab_exec exec = exec_of(control);
         fp4lab_error err{};
-        return outcome_of(fp4lab_pool(&field, r0, r1, c0, c1, out_rows, out_cols, reduce, po, &exec, &err), err);
+        return outcome_of(fp4lab_pool(&field, w.r0, w.r1, w.c0, w.c1, out_rows, out_cols, reduce, po, &exec, &err), err);
+      },
+      nullptr);
+}
+
+// poolMany(requests: [{field, reduce, out: Float32Array}], window, outRows, outCols, job?) -> Promise<void>: fields of one shape.
+Napi::Value PoolMany(const Napi::CallbackInfo& info) {
+  Args args(info, "cpu.poolMany");
+  if (!args.at(0).IsArray()) args.fail("requests must be an array of {field, reduce, out}");
+  const Napi::Array list = args.at(0).As<Napi::Array>();
+  const uint32_t count = list.Length();
+  if (count < 1 || count > 64) args.fail("requests must hold 1 to 64 fields; got " + std::to_string(count), true);
+  std::vector<Napi::Object> keep;
+  auto fields = std::make_shared<std::vector<fp4lab_field>>(count);
+  std::vector<fp4lab_pool_request> requests(count);
+  std::vector<Napi::Object> outs;
+  for (uint32_t k = 0; k < count; k++) {
+    const std::string name = "requests[" + std::to_string(k) + "]";
+    const Napi::Value item = list.Get(k);
+    if (!item.IsObject() || item.IsArray()) args.fail(name + " must be an object {field, reduce, out}");
+    const Napi::Object ro = item.As<Napi::Object>();
+    const Napi::Value fv = ro.Get("field");
+    if (!fv.IsObject() || fv.IsArray()) args.fail(name + ".field must be an object");
+    (*fields)[k] = parse_field(args, fv.As<Napi::Object>(), name + ".field", keep);
+    if ((*fields)[k].rows != (*fields)[0].rows || (*fields)[k].cols != (*fields)[0].cols) {
+      args.fail(name + ".field is " + std::to_string((*fields)[k].rows) + "x" + std::to_string((*fields)[k].cols) + ", requests[0].field is " +
+                    std::to_string((*fields)[0].rows) + "x" + std::to_string((*fields)[0].cols) + "; one call pools fields of one shape",
+                true);
+    }
+    requests[k].reduce = parse_reduce(args, ro.Get("reduce"), name.c_str());
+    outs.push_back(ro);
+  }
+  const PoolWindow w = parse_window(args, 1, (*fields)[0].rows, (*fields)[0].cols);
+  const int64_t out_rows = args.integer_at(2, "outRows", 1, w.r1 - w.r0);
+  const int64_t out_cols = args.integer_at(3, "outCols", 1, w.c1 - w.c0);
+  for (uint32_t k = 0; k < count; k++) {
+    const std::string name = "requests[" + std::to_string(k) + "].out";
+    const Napi::TypedArray out = args.typed_array(outs[k].Get("out"), name, napi_float32_array, out_rows * out_cols);
+    requests[k].field = &(*fields)[k];
+    requests[k].out = data_of<float>(out);
+    keep.push_back(out);
+  }
+  const JobOptions options = parse_job_options(args, 4, kIsaNames);
+  return KernelJob::Start(
+      args, options, std::move(keep),
+      [=](const JobControl& control) {
+        const fp4lab_exec exec = exec_of(control);
+        fp4lab_error err{};
+        (void)fields;  // owns the fields the requests point at
+        return outcome_of(fp4lab_pool_many(requests.data(), static_cast<int32_t>(requests.size()), w.r0, w.r1, w.c0, w.c1, out_rows, out_cols, &exec, &err),
+                          err);
       },
       nullptr);
 }
@@ -393,6 +496,7 @@ Napi::Object CreateCpuBinding(Napi::Env env) {
   cpu.Set("matmulF32", Napi::Function::New(env, MatmulF32, "matmulF32"));
   cpu.Set("reduceSide", Napi::Function::New(env, ReduceSide, "reduceSide"));
   cpu.Set("pool", Napi::Function::New(env, Pool, "pool"));
+  cpu.Set("poolMany", Napi::Function::New(env, PoolMany, "poolMany"));
   cpu.Set("swizzleScales", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Swizzle(info, true); }, "swizzleScales"));
   cpu.Set("unswizzleScales", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Swizzle(info, false); }, "unswizzleScales"));
   return cpu;

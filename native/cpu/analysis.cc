@@ -1,26 +1,63 @@
 // The analysis reductions of app/analysis in C: one pass over a quantized side
-// (sideReductions.ts reduceSideReference) and pooling a field to screen size (pooling.ts
-// poolField). Each value is computed with the same double (or fp32) operations in the same
-// order as the TypeScript, so block maps, histogram counts and pooled cells are bit-identical;
-// only the whole-matrix metric sums are added up per chunk of rows first (their order is free;
-// it is fixed, so repeated runs agree to the bit).
+// (sideReductions.ts reduceSideReference) and pooling fields to screen size (pooling.ts
+// poolField). This file checks the arguments, splits the work and combines it; the inner loops
+// are per instruction set (analysis_kernels.h). Block maps, counts and pooled cells are
+// bit-identical to the TypeScript; only the whole-matrix metric sums are added up per chunk of
+// rows first (their order is free; it is fixed, so repeated runs agree to the bit at any thread
+// count).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <new>
 #include <vector>
 
+#include "analysis_kernels.h"
 #include "errors.h"
 #include "fp4lab.h"
+#include "isa.h"
 #include "parallel.h"
 
 namespace fp4lab {
 namespace {
 
-struct SidePartial {
-  fp4lab_error_sums sums{};
-  float amax = 0.0f;
-  std::vector<double> histogram;
-};
+const AnalysisKernels& kernels_for(fp4lab_isa isa) {
+#ifdef FP4LAB_HAVE_X86_KERNELS
+  if (isa >= FP4LAB_ISA_AVX512) return analysis_kernels_avx512();
+#else
+  (void)isa;
+#endif
+  return analysis_kernels_portable();
+}
+
+fp4lab_status resolve_kernels(const fp4lab_exec* exec, const AnalysisKernels** kernels, fp4lab_error* err) {
+  fp4lab_isa isa;
+  const fp4lab_status status = resolve_isa(exec != nullptr ? exec->isa : FP4LAB_ISA_AUTO, &isa, err);
+  if (status == FP4LAB_OK) *kernels = &kernels_for(isa);
+  return status;
+}
+
+// Checks a grid (ascending positive finite thresholds) and builds its lookup table.
+fp4lab_status prepare_log_bins(const fp4lab_log_bins& bins, const char* name, LogBinLookup* out, fp4lab_error* err) {
+  if (bins.thresholds == nullptr) return FP4LAB_OK;
+  if (bins.count <= 0) return set_error(err, FP4LAB_INVALID_ARGUMENT, "reduce_side: %s has %d thresholds; it needs at least one", name, bins.count);
+  out->threshold_bits.resize(static_cast<size_t>(bins.count) + 1);
+  std::memcpy(out->threshold_bits.data(), bins.thresholds, sizeof(float) * static_cast<size_t>(bins.count));
+  out->threshold_bits[static_cast<size_t>(bins.count)] = 0xffffffffu;
+  for (int32_t i = 0; i < bins.count; i++) {
+    const uint32_t b = out->threshold_bits[static_cast<size_t>(i)];
+    if (b - 1u >= 0x7f7fffffu || (i > 0 && b < out->threshold_bits[static_cast<size_t>(i - 1)])) {
+      return set_error(err, FP4LAB_INVALID_ARGUMENT, "reduce_side: %s threshold %d must be a positive finite float, not below the one before it", name, i);
+    }
+  }
+  out->bucket_bin.resize(LogBinLookup::kBuckets);
+  int32_t bin = -1;
+  for (int32_t u = 0; u < LogBinLookup::kBuckets; u++) {
+    const uint32_t start = static_cast<uint32_t>(u) << LogBinLookup::kBucketShift;
+    while (bin + 1 < bins.count && out->threshold_bits[static_cast<size_t>(bin + 1)] <= start) bin++;
+    out->bucket_bin[static_cast<size_t>(u)] = bin;
+  }
+  return FP4LAB_OK;
+}
 
 fp4lab_status reduce_side(const fp4lab_side_input* in, const fp4lab_side_output* out, const fp4lab_exec* exec, fp4lab_error* err) {
   if (in == nullptr || out == nullptr || in->ref == nullptr || in->approx == nullptr || in->block_scales == nullptr || out->sums == nullptr ||
@@ -33,74 +70,56 @@ fp4lab_status reduce_side(const fp4lab_side_input* in, const fp4lab_side_output*
                      static_cast<long long>(in->rows), static_cast<long long>(in->cols), in->block_size, static_cast<long long>(in->ref_stride),
                      static_cast<long long>(in->approx_stride), static_cast<long long>(in->scale_stride), in->histogram_bins);
   }
+  if ((in->block_selection == nullptr) != (out->choosing4 == nullptr) || (in->scale_bins.thresholds == nullptr) != (out->scale_counts == nullptr) ||
+      (in->mse_bins.thresholds == nullptr) != (out->mse_counts == nullptr)) {
+    return set_error(err, FP4LAB_INVALID_ARGUMENT, "reduce_side: block_selection, scale_bins and mse_bins each need their output (and only then)");
+  }
+  LogBinLookup scale_bins;
+  LogBinLookup mse_bins;
+  fp4lab_status status = prepare_log_bins(in->scale_bins, "scale_bins", &scale_bins, err);
+  if (status == FP4LAB_OK) status = prepare_log_bins(in->mse_bins, "mse_bins", &mse_bins, err);
+  const AnalysisKernels* kernels = nullptr;
+  if (status == FP4LAB_OK) status = resolve_kernels(exec, &kernels, err);
+  if (status != FP4LAB_OK) return status;
+
   const int64_t rows = in->rows;
   const int64_t cols = in->cols;
-  const int64_t block = in->block_size;
-  const int64_t grid_cols = (cols + block - 1) / block;
   const int bins = in->histogram_bins;
-  const double lo = in->histogram_lo;
-  const double hi = in->histogram_hi;
-  const double per_bin = bins / (hi - lo);
+  SideSetup setup{};
+  setup.in = in;
+  setup.grid_cols = (cols + in->block_size - 1) / in->block_size;
+  setup.per_bin = bins / (in->histogram_hi - in->histogram_lo);
+  setup.scale_bins = scale_bins.enabled() ? &scale_bins : nullptr;
+  setup.mse_bins = mse_bins.enabled() ? &mse_bins : nullptr;
+  setup.count_selection = in->block_selection != nullptr;
+  setup.block_mse = out->block_mse;
+  setup.block_max_abs = out->block_max_abs;
 
   Job job(exec);
-  // One partial per task (a fixed set of rows), added up in task order afterwards: the sums do
-  // not depend on the thread count or on which thread ran which task, so a run repeats exactly.
+  // Metric sums per task (a fixed set of rows), added up in task order afterwards: they do not
+  // depend on the thread count or on which thread ran which task. Counts are integers, exact in
+  // any order: one set per worker.
   const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 16) / cols);
   const int64_t ntasks = (rows + rows_per_task - 1) / rows_per_task;
   std::vector<SidePartial> partials(static_cast<size_t>(ntasks));
-  for (SidePartial& p : partials) p.histogram.assign(static_cast<size_t>(bins) + 1, 0.0);
+  std::vector<SideCounts> counts(static_cast<size_t>(job.threads()));
+  for (SideCounts& c : counts) {
+    c.scaled_stride = bins + 2;
+    c.scaled.assign(static_cast<size_t>(SideCounts::kScaledCopies * c.scaled_stride), 0);
+    c.scale_bins.assign(static_cast<size_t>(scale_bins.count() + 1), 0);
+    c.mse_bins.assign(static_cast<size_t>(mse_bins.count() + 1), 0);
+  }
   job.set_total_work(rows);
-  const bool ok = job.parallel_for(ntasks, [&](int64_t task, int) {
-    SidePartial& p = partials[static_cast<size_t>(task)];
-    double* counts = p.histogram.data();
-    const int64_t r_end = std::min(rows, (task + 1) * rows_per_task);
-    for (int64_t r = task * rows_per_task; r < r_end; r++) {
-      const float* ref = in->ref + r * in->ref_stride;
-      const float* approx = in->approx + r * in->approx_stride;
-      for (int64_t b = 0; b < grid_cols; b++) {
-        const int64_t c0 = b * block;
-        const int64_t c1 = std::min(cols, c0 + block);
-        const float s = in->block_scales[r * in->scale_stride + b];
-        double sum = 0.0;
-        double max = 0.0;
-        for (int64_t c = c0; c < c1; c++) {
-          const double x = ref[c];
-          const double d = approx[c];
-          const double e = d - x;
-          const double ae = std::fabs(e);
-          // ErrorMetricsAccumulator.add(x, d)
-          p.sums.count += 1.0;
-          p.sums.sum_err2 += e * e;
-          p.sums.sum_abs_err += ae;
-          if (ae > p.sums.max_abs_err) p.sums.max_abs_err = ae;
-          p.sums.sum_ref2 += x * x;
-          p.sums.sum_approx2 += d * d;
-          p.sums.sum_dot += x * d;
-          // the block's own sums, in order
-          sum += e * e;
-          if (ae > max) max = ae;
-          const float ax = std::fabs(ref[c]);
-          if (ax > p.amax) p.amax = ax;
-          // fp32 quotient, then the bin in double: the same bins as the reference.
-          const float v = s > 0.0f ? ax / s : 0.0f;
-          if (v >= hi) {
-            if (v == hi) counts[bins - 1] += 1.0;
-            else counts[bins] += 1.0;
-          } else {
-            const double bin = std::floor((v - lo) * per_bin);
-            if (bin >= 0.0) counts[static_cast<int64_t>(bin)] += 1.0;
-          }
-        }
-        out->block_mse[r * grid_cols + b] = static_cast<float>(sum / static_cast<double>(c1 - c0));
-        out->block_max_abs[r * grid_cols + b] = static_cast<float>(max);
-      }
-    }
-    job.add_work(r_end - task * rows_per_task);
+  const bool ok = job.parallel_for(ntasks, [&](int64_t task, int worker) {
+    const int64_t r0 = task * rows_per_task;
+    const int64_t r1 = std::min(rows, r0 + rows_per_task);
+    kernels->reduce_rows(setup, r0, r1, &partials[static_cast<size_t>(task)], &counts[static_cast<size_t>(worker)]);
+    job.add_work(r1 - r0);
   });
   if (!ok) return set_error(err, FP4LAB_CANCELLED, "reduce_side was cancelled");
+
   fp4lab_error_sums total{};
   float amax = 0.0f;
-  for (int i = 0; i <= bins; i++) out->histogram[i] = 0.0;
   for (const SidePartial& p : partials) {
     total.count += p.sums.count;
     total.sum_err2 += p.sums.sum_err2;
@@ -110,48 +129,63 @@ fp4lab_status reduce_side(const fp4lab_side_input* in, const fp4lab_side_output*
     total.sum_approx2 += p.sums.sum_approx2;
     total.sum_dot += p.sums.sum_dot;
     amax = std::max(amax, p.amax);
-    for (int i = 0; i <= bins; i++) out->histogram[i] += p.histogram[static_cast<size_t>(i)];
   }
   *out->sums = total;
   *out->amax = amax;
+  // The scaled histogram: bins, then overflow (values below lo, which the reference cannot have, are dropped).
+  for (int i = 0; i <= bins; i++) {
+    int64_t n = 0;
+    for (const SideCounts& c : counts) {
+      for (int k = 0; k < SideCounts::kScaledCopies; k++) n += c.scaled[static_cast<size_t>(k * c.scaled_stride + i)];
+    }
+    out->histogram[i] = static_cast<double>(n);
+  }
+  const auto sum_counts = [&](std::vector<int64_t> SideCounts::*which, double* dst, int32_t n) {
+    for (int32_t i = 0; i <= n; i++) {
+      int64_t v = 0;
+      for (const SideCounts& c : counts) v += (c.*which)[static_cast<size_t>(i)];
+      dst[i] = static_cast<double>(v);
+    }
+  };
+  if (out->scale_counts != nullptr) sum_counts(&SideCounts::scale_bins, out->scale_counts, scale_bins.count());
+  if (out->mse_counts != nullptr) sum_counts(&SideCounts::mse_bins, out->mse_counts, mse_bins.count());
+  if (out->choosing4 != nullptr) {
+    int64_t n = 0;
+    for (const SideCounts& c : counts) n += c.choosing4;
+    *out->choosing4 = static_cast<double>(n);
+  }
   return FP4LAB_OK;
 }
 
-// The value of a field at (r, c), as pooling.ts's FieldSource.at computes it (in double).
-struct FieldReader {
-  const fp4lab_field& f;
-  double at(int64_t r, int64_t c) const {
-    switch (f.kind) {
-      case FP4LAB_FIELD_F32: return static_cast<const float*>(f.data)[r * f.stride + c];
-      case FP4LAB_FIELD_U8: return static_cast<const uint8_t*>(f.data)[r * f.stride + c];
-      case FP4LAB_FIELD_PAIR: break;
-    }
-    const double ref = f.ref[r * f.ref_stride + c];
-    const double approx = f.approx[r * f.approx_stride + c];
-    switch (f.view) {
-      case FP4LAB_VIEW_REFERENCE: return ref;
-      case FP4LAB_VIEW_APPROXIMATION: return approx;
-      case FP4LAB_VIEW_SIGNED: return approx - ref;
-      case FP4LAB_VIEW_ABS: return std::fabs(approx - ref);
-      case FP4LAB_VIEW_REL: return std::fabs(approx - ref) / std::max(std::fabs(ref), f.rel_floor);
-    }
-    return 0.0;
-  }
-};
-
-fp4lab_status pool(const fp4lab_field* field, int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t out_rows, int64_t out_cols,
-                   fp4lab_pool_reduce reduce, float* out, const fp4lab_exec* exec, fp4lab_error* err) {
-  if (field == nullptr || out == nullptr) return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: the field and the output are required");
+fp4lab_status check_field(const fp4lab_field* field) {
+  if (field == nullptr) return FP4LAB_INVALID_ARGUMENT;
   const bool pair = field->kind == FP4LAB_FIELD_PAIR;
   if ((field->kind != FP4LAB_FIELD_F32 && field->kind != FP4LAB_FIELD_U8 && !pair) || (!pair && field->data == nullptr) ||
       (pair && (field->ref == nullptr || field->approx == nullptr || field->view < FP4LAB_VIEW_REFERENCE || field->view > FP4LAB_VIEW_REL))) {
-    return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: the field is not an array or a pair view");
+    return FP4LAB_INVALID_ARGUMENT;
   }
-  if (reduce < FP4LAB_POOL_MAX || reduce > FP4LAB_POOL_EXTREME) return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: unknown reduction %d", static_cast<int>(reduce));
-  if (!(0 <= r0 && r0 < r1 && r1 <= field->rows && 0 <= c0 && c0 < c1 && c1 <= field->cols)) {
+  return FP4LAB_OK;
+}
+
+fp4lab_status pool_many(const fp4lab_pool_request* requests, int32_t count, int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t out_rows,
+                        int64_t out_cols, const fp4lab_exec* exec, fp4lab_error* err) {
+  if (requests == nullptr || count <= 0) return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: no fields to pool");
+  for (int32_t k = 0; k < count; k++) {
+    const fp4lab_pool_request& q = requests[k];
+    if (check_field(q.field) != FP4LAB_OK) return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: field %d is not an array or a pair view", k);
+    if (q.out == nullptr) return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: field %d has no output", k);
+    if (q.reduce < FP4LAB_POOL_MAX || q.reduce > FP4LAB_POOL_EXTREME) return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: unknown reduction %d", static_cast<int>(q.reduce));
+    if (q.field->rows != requests[0].field->rows || q.field->cols != requests[0].field->cols) {
+      return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: field %d is %lldx%lld, field 0 is %lldx%lld; one call pools fields of one shape", k,
+                       static_cast<long long>(q.field->rows), static_cast<long long>(q.field->cols), static_cast<long long>(requests[0].field->rows),
+                       static_cast<long long>(requests[0].field->cols));
+    }
+  }
+  const fp4lab_field& first = *requests[0].field;
+  if (!(0 <= r0 && r0 < r1 && r1 <= first.rows && 0 <= c0 && c0 < c1 && c1 <= first.cols)) {
     return set_error(err, FP4LAB_INVALID_ARGUMENT, "heatmap window rows [%lld, %lld) cols [%lld, %lld) must lie inside the %lldx%lld field and be non-empty",
                      static_cast<long long>(r0), static_cast<long long>(r1), static_cast<long long>(c0), static_cast<long long>(c1),
-                     static_cast<long long>(field->rows), static_cast<long long>(field->cols));
+                     static_cast<long long>(first.rows), static_cast<long long>(first.cols));
   }
   const int64_t h = r1 - r0;
   const int64_t w = c1 - c0;
@@ -159,7 +193,9 @@ fp4lab_status pool(const fp4lab_field* field, int64_t r0, int64_t r1, int64_t c0
     return set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: %lldx%lld cells for a %lldx%lld window", static_cast<long long>(out_rows),
                      static_cast<long long>(out_cols), static_cast<long long>(h), static_cast<long long>(w));
   }
-  const FieldReader reader{*field};
+  const AnalysisKernels* kernels = nullptr;
+  const fp4lab_status status = resolve_kernels(exec, &kernels, err);
+  if (status != FP4LAB_OK) return status;
   std::vector<int64_t> col_start(static_cast<size_t>(out_cols + 1));
   for (int64_t j = 0; j <= out_cols; j++) col_start[static_cast<size_t>(j)] = c0 + j * w / out_cols;
   Job job(exec);
@@ -167,30 +203,8 @@ fp4lab_status pool(const fp4lab_field* field, int64_t r0, int64_t r1, int64_t c0
   const bool ok = job.parallel_for(out_rows, [&](int64_t i, int) {
     const int64_t ra = r0 + i * h / out_rows;
     const int64_t rb = r0 + (i + 1) * h / out_rows;
-    for (int64_t j = 0; j < out_cols; j++) {
-      const int64_t ca = col_start[static_cast<size_t>(j)];
-      const int64_t cb = col_start[static_cast<size_t>(j + 1)];
-      double acc = reduce == FP4LAB_POOL_MAX || reduce == FP4LAB_POOL_MAX_ABS ? -INFINITY : reduce == FP4LAB_POOL_MIN ? INFINITY : 0.0;
-      double extreme = 0.0;
-      for (int64_t r = ra; r < rb; r++) {
-        for (int64_t c = ca; c < cb; c++) {
-          const double v = reader.at(r, c);
-          switch (reduce) {
-            case FP4LAB_POOL_MAX: acc = v > acc ? v : acc; break;
-            case FP4LAB_POOL_MIN: acc = v < acc ? v : acc; break;
-            case FP4LAB_POOL_MAX_ABS: acc = std::fabs(v) > acc ? std::fabs(v) : acc; break;
-            case FP4LAB_POOL_EXTREME:
-              if (std::fabs(v) > acc) {
-                acc = std::fabs(v);
-                extreme = v;
-              }
-              break;
-            case FP4LAB_POOL_MEAN: acc += v; break;
-          }
-        }
-      }
-      const double value = reduce == FP4LAB_POOL_MEAN ? acc / static_cast<double>((rb - ra) * (cb - ca)) : reduce == FP4LAB_POOL_EXTREME ? extreme : acc;
-      out[i * out_cols + j] = static_cast<float>(value);
+    for (int64_t j0 = 0; j0 < out_cols; j0 += kPoolBandCells) {
+      kernels->pool_band(requests, count, ra, rb, col_start.data(), j0, std::min(out_cols, j0 + kPoolBandCells), i * out_cols);
     }
     job.add_work(1);
   });
@@ -213,8 +227,22 @@ extern "C" fp4lab_status fp4lab_reduce_side(const fp4lab_side_input* in, const f
 
 extern "C" fp4lab_status fp4lab_pool(const fp4lab_field* field, int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t out_rows, int64_t out_cols,
                                      fp4lab_pool_reduce reduce, float* out, const fp4lab_exec* exec, fp4lab_error* err) {
+  if (field == nullptr || out == nullptr) return fp4lab::set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: the field and the output are required");
+  if (fp4lab::check_field(field) != FP4LAB_OK) return fp4lab::set_error(err, FP4LAB_INVALID_ARGUMENT, "pool: the field is not an array or a pair view");
+  const fp4lab_pool_request request{field, reduce, out};
   try {
-    return fp4lab::pool(field, r0, r1, c0, c1, out_rows, out_cols, reduce, out, exec, err);
+    return fp4lab::pool_many(&request, 1, r0, r1, c0, c1, out_rows, out_cols, exec, err);
+  } catch (const std::bad_alloc&) {
+    return fp4lab::set_error(err, FP4LAB_OUT_OF_MEMORY, "pool: out of memory");
+  } catch (...) {
+    return fp4lab::set_error(err, FP4LAB_INTERNAL, "pool: internal error");
+  }
+}
+
+extern "C" fp4lab_status fp4lab_pool_many(const fp4lab_pool_request* requests, int32_t count, int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                                          int64_t out_rows, int64_t out_cols, const fp4lab_exec* exec, fp4lab_error* err) {
+  try {
+    return fp4lab::pool_many(requests, count, r0, r1, c0, c1, out_rows, out_cols, exec, err);
   } catch (const std::bad_alloc&) {
     return fp4lab::set_error(err, FP4LAB_OUT_OF_MEMORY, "pool: out of memory");
   } catch (...) {

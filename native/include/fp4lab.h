@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or signature below changes. */
-#define FP4LAB_ABI_VERSION 2
+#define FP4LAB_ABI_VERSION 3
 
 typedef enum fp4lab_status {
   FP4LAB_OK = 0,
@@ -168,9 +168,21 @@ fp4lab_status fp4lab_matmul_f32(const float* a, int64_t a_rows, const float* b, 
 /*
  * One pass over a quantized side for the analysis (app/analysis/sideReductions.ts, whose
  * numbers these are): error sums for the metrics, amax, per-block MSE and max |error| (the
- * block's values summed in order, in double, as the reference does), and the histogram of
- * |x| / block scale.
+ * block's values summed in order, in double, as the reference does), the histogram of
+ * |x| / block scale, and optionally the count of blocks that chose 4 and the log-binned
+ * histograms of the block scales and block MSEs (app/analysis/logBins.ts). Counts are exact;
+ * the metric sums are added up per fixed chunk of rows, so they repeat exactly at any thread
+ * count (and differ from the reference only by summation order).
  */
+
+/* Log bins: bin i holds the positive floats v with thresholds[i] <= v < thresholds[i + 1] (the
+   last bin runs to the largest float). thresholds: ascending positive finite floats (two equal
+   ones make an empty bin, as below 2^-146 where eighth octaves are narrower than a float step). */
+typedef struct fp4lab_log_bins {
+  const float* thresholds;  /* NULL = not wanted */
+  int32_t count;
+} fp4lab_log_bins;
+
 typedef struct fp4lab_side_input {
   const float* ref;            /* the quantized input (after transpose / had), logical rows x cols */
   int64_t ref_stride;
@@ -184,6 +196,9 @@ typedef struct fp4lab_side_input {
   double histogram_lo;         /* bins of |x| / scale: [lo, hi) in `bins` equal steps, hi itself in the last */
   double histogram_hi;
   int32_t histogram_bins;
+  const uint8_t* block_selection; /* optional: 4 or 6 per block, laid out like block_scales */
+  fp4lab_log_bins scale_bins;  /* optional: bins of the block scales */
+  fp4lab_log_bins mse_bins;    /* optional: bins of the block MSEs (the float32 values written to block_mse) */
 } fp4lab_side_input;
 
 /* Running sums of app/analysis/metrics.ts ErrorMetricsAccumulator (double). */
@@ -203,6 +218,9 @@ typedef struct fp4lab_side_output {
   float* block_mse;             /* rows * ceil(cols / block_size) */
   float* block_max_abs;         /* same */
   double* histogram;            /* histogram_bins counts, then the overflow count (bins + 1 values) */
+  double* choosing4;            /* with block_selection: blocks whose selection is 4 */
+  double* scale_counts;         /* with scale_bins: count counts, then the values in no bin (<= 0, non-finite, below the first) */
+  double* mse_counts;           /* with mse_bins: likewise */
 } fp4lab_side_output;
 
 fp4lab_status fp4lab_reduce_side(const fp4lab_side_input* in, const fp4lab_side_output* out, const fp4lab_exec* exec, fp4lab_error* err);
@@ -245,6 +263,21 @@ typedef struct fp4lab_field {
  */
 fp4lab_status fp4lab_pool(const fp4lab_field* field, int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t out_rows, int64_t out_cols,
                           fp4lab_pool_reduce reduce, float* out, const fp4lab_exec* exec, fp4lab_error* err);
+
+/* One field of a batch: pooled with `reduce` into `out` (out_rows * out_cols floats). */
+typedef struct fp4lab_pool_request {
+  const fp4lab_field* field;
+  fp4lab_pool_reduce reduce;
+  float* out;
+} fp4lab_pool_request;
+
+/*
+ * fp4lab_pool for several fields of one shape over one window in one pass: each band of cells
+ * is pooled for every request before the next, so fields that share arrays (a pair's views)
+ * read them from memory once. Each output equals fp4lab_pool's.
+ */
+fp4lab_status fp4lab_pool_many(const fp4lab_pool_request* requests, int32_t count, int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t out_rows,
+                               int64_t out_cols, const fp4lab_exec* exec, fp4lab_error* err);
 
 /* Row-major S[rows][scale_cols] <-> blocked bytes (rows % 128 == 0, scale_cols % 4 == 0). */
 fp4lab_status fp4lab_swizzle_scales(const uint8_t* row_major, int64_t rows, int64_t scale_cols, uint8_t* blocked,

@@ -4,7 +4,7 @@ import { roundToBfloat16 } from '../../app/formats/bfloat16';
 import { arrayField, poolField, POOL_REDUCES, type FieldSource, type PairView, type PoolWindow } from '../../app/analysis/pooling';
 import { pairField } from '../../app/analysis/fields';
 import { runAnalysis } from '../../app/analysis/runAnalysis';
-import { reduceSideReference, type SideReductionInput } from '../../app/analysis/sideReductions';
+import { reduceSideReference, SCALED_HISTOGRAM, type SideReductionInput } from '../../app/analysis/sideReductions';
 import { matmulHighPrecisionReference, referenceBackend } from '../../app/backends/referenceBackend';
 import { dequantizeFromFp4 } from '../../app/quantize/dequantize';
 import { FORMAT_PARAMS } from '../../app/quantize/formatParams';
@@ -13,6 +13,8 @@ import { quantizeToFp4 } from '../../app/quantize/quantizeToFp4';
 import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/kwargs';
 import type { Matrix } from '../../app/tensors/matrix';
 import { createCpuBackend, metricsFromSums } from '../../main/compute/cpuBackend';
+import type { NativeField } from '../../main/compute/nativeAddon';
+import { BLOCK_MSE_LOG10_BINS, logBinGrid, SCALE_LOG2_BINS } from '../../app/analysis/logBins';
 import { edgeMatrix, firstDifference, nativeDisabled, requireAddon, rngFrom, testSeed, THREAD_COUNTS } from './nativeKit';
 
 // The analysis fast paths against app/analysis's definitions: the side reduction's block maps,
@@ -32,13 +34,20 @@ describe.skipIf(nativeDisabled)('native analysis reductions = app/analysis', () 
     }
   }
 
+  /** A pooling field as the addon takes it. */
+  function nativeFieldOf(field: FieldSource, rows: number, cols: number): NativeField {
+    const raw = field.raw!;
+    if (raw.kind === 'pair') return { kind: 'pair', rows, cols, ref: raw.ref, refStride: raw.refStride, approx: raw.approx, approxStride: raw.approxStride, view: raw.view, relFloor: raw.relFloor };
+    return raw.data instanceof Float32Array ? { kind: 'f32', rows, cols, data: raw.data, stride: raw.stride } : { kind: 'u8', rows, cols, data: raw.data, stride: raw.stride };
+  }
+
   /** What runAnalysis hands a backend for one side. */
   function sideInput(x: Matrix, kwargs: QuantizeKwargs): SideReductionInput {
     const q = quantizeToFp4(x, kwargs);
     const prepared = kwargs.transpose || kwargs.had !== null ? prepareQuantizeInput(x, kwargs).padded : x;
     const dq = dequantizeFromFp4(q, { applyNormconst: true, crop: false });
     const { blockSize } = FORMAT_PARAMS[q.fp4_format];
-    return { ref: prepared.data, refStride: prepared.cols, approx: dq.data, approxStride: dq.cols, rows: q.rows, cols: q.cols, blockSize, blockScales: q.blockScales, scaleStride: q.paddedCols / blockSize };
+    return { ref: prepared.data, refStride: prepared.cols, approx: dq.data, approxStride: dq.cols, rows: q.rows, cols: q.cols, blockSize, blockScales: q.blockScales, blockSelection: q.blockSelection, scaleStride: q.paddedCols / blockSize };
   }
 
   it('pins the accumulator fields metricsFromSums sets, and reproduces result() from sums', () => {
@@ -63,6 +72,11 @@ describe.skipIf(nativeDisabled)('native analysis reductions = app/analysis', () 
       [64, 256, { had: 16, scale_rule: 'l1_norm' }],
       [100, 300, { fp4_format: 'mxfp4', scale_rule: 'always_6' }],
       [1, 16, { block_scale_2d: true }],
+      // wide rows: the AVX-512 loop takes whole groups of 16 blocks, the scalar path the rest
+      [33, 1000, {}],
+      [48, 512, { scale_rule: 'mse' }],
+      [20, 1100, { fp4_format: 'mxfp4', scale_rule: 'always_6' }],
+      [32, 1024, { fp4_format: 'mxfp4', scale_rule: 'always_4', block_scale_2d: true }],
     ];
     for (const [rows, cols, kw] of cases) {
       const kwargs = resolveQuantizeKwargs(kw);
@@ -78,10 +92,60 @@ describe.skipIf(nativeDisabled)('native analysis reductions = app/analysis', () 
           expect(ours.scaledCounts, label).toEqual(ref.scaledCounts);
           expect(ours.scaledOverflow, label).toBe(ref.scaledOverflow);
           expect(ours.amax, label).toBe(ref.amax);
+          expect(ours.choosing4, label).toBe(ref.choosing4);
+          expect(firstDifference('scaleLog2 counts', ours.scaleLog2.counts, ref.scaleLog2.counts), label).toBeNull();
+          expect(ours.scaleLog2.skipped, label).toBe(ref.scaleLog2.skipped);
+          expect(firstDifference('blockMseLog10 counts', ours.blockMseLog10.counts, ref.blockMseLog10.counts), label).toBeNull();
+          expect(ours.blockMseLog10.skipped, label).toBe(ref.blockMseLog10.skipped);
           expectMetricsClose(ours.metrics, ref.metrics, label);
         }
       }
     }
+  });
+
+  it('reduceSide: tiny values (subnormal scales and MSEs) bin like the reference, every output written', async () => {
+    const rng = rngFrom(seed ^ 0x7e1e);
+    const wide = edgeMatrix(rng, 24, 800, 'float32');
+    const subnormal = { scales: 0, mses: 0 };
+    // At 2^-60 block MSEs go subnormal. The quantizer never makes a subnormal scale (NVFP4's
+    // normconst and MXFP4's exponent have floors), so some scales are scaled down by hand: the
+    // reduction takes whatever scales it is given.
+    for (const kw of [{}, { fp4_format: 'mxfp4' as const, scale_rule: 'always_6' as const }]) {
+      const tiny: Matrix = { ...wide, data: wide.data.map((v) => Math.fround(v * 2 ** -60)) };
+      const quantized = sideInput(tiny, resolveQuantizeKwargs(kw));
+      const input = { ...quantized, blockScales: quantized.blockScales.map((v, i) => (i % 3 === 0 ? Math.fround(v * 2 ** -90) : v)) };
+      const ref = reduceSideReference(input);
+      ref.blockMseLog10.counts.forEach((c, i) => (subnormal.mses += logBinGrid(BLOCK_MSE_LOG10_BINS).thresholds[i] < 2 ** -126 ? c : 0));
+      ref.scaleLog2.counts.forEach((c, i) => (subnormal.scales += logBinGrid(SCALE_LOG2_BINS).thresholds[i] < 2 ** -126 ? c : 0));
+      const gridCols = Math.ceil(input.cols / input.blockSize);
+      const scaleBins = logBinGrid(SCALE_LOG2_BINS).thresholds;
+      const mseBins = logBinGrid(BLOCK_MSE_LOG10_BINS).thresholds;
+      for (const isa of isas) {
+        for (const threads of THREAD_COUNTS) {
+          const out = {
+            blockMse: new Float32Array(input.rows * gridCols).fill(NaN),
+            blockMaxAbs: new Float32Array(input.rows * gridCols).fill(NaN),
+            histogram: new Float64Array(SCALED_HISTOGRAM.bins + 1).fill(NaN),
+            scaleCounts: new Float64Array(scaleBins.length + 1).fill(NaN),
+            mseCounts: new Float64Array(mseBins.length + 1).fill(NaN),
+          };
+          const { choosing4 } = await addon.cpu.reduceSide(
+            { ...input, histogramLo: SCALED_HISTOGRAM.lo, histogramHi: SCALED_HISTOGRAM.hi, histogramBins: SCALED_HISTOGRAM.bins, scaleBins, mseBins },
+            out,
+            { isa, threads },
+          );
+          const label = `${JSON.stringify(kw)} isa=${isa} threads=${threads} seed=${seed}`;
+          expect(firstDifference('blockMse', out.blockMse, ref.blockMse), label).toBeNull();
+          expect(firstDifference('blockMaxAbs', out.blockMaxAbs, ref.blockMaxAbs), label).toBeNull();
+          expect(firstDifference('histogram', out.histogram, [...ref.scaledCounts, ref.scaledOverflow]), label).toBeNull();
+          expect(firstDifference('scaleCounts', out.scaleCounts, [...ref.scaleLog2.counts, ref.scaleLog2.skipped]), label).toBeNull();
+          expect(firstDifference('mseCounts', out.mseCounts, [...ref.blockMseLog10.counts, ref.blockMseLog10.skipped]), label).toBeNull();
+          expect(choosing4, label).toBe(ref.choosing4);
+        }
+      }
+    }
+    expect(subnormal.mses, 'blocks with a subnormal MSE').toBeGreaterThan(0);
+    expect(subnormal.scales, 'blocks with a subnormal scale').toBeGreaterThan(0);
   });
 
   it('reduceSide repeats exactly: the same sums at every thread count', async () => {
@@ -126,6 +190,80 @@ describe.skipIf(nativeDisabled)('native analysis reductions = app/analysis', () 
             expect(firstDifference(`${name} ${reduce} ${JSON.stringify(window)} ${maxRows}x${maxCols}`, ours, expected.data)).toBeNull();
           }
         }
+      }
+    }
+  });
+
+  it('pool: ties and signed zeros keep poolField\'s first value (max, min, extreme of +m and -m)', async () => {
+    const rng = rngFrom(seed ^ 0x7135);
+    const rows = 40;
+    const cols = 100;
+    const pick = (): number => [-2, -1, -0, 0, 1, 2][Math.floor(rng() * 6)];
+    // mostly +-0 with a few +-1 and +-2, so cells tie often
+    const refData = Float32Array.from({ length: rows * cols }, () => (rng() < 0.7 ? (rng() < 0.5 ? 0 : -0) : pick()));
+    const approxData = Float32Array.from({ length: rows * cols }, (_, i) => (rng() < 0.5 ? refData[i] : pick()));
+    const ref = arrayField(refData, rows, cols);
+    const approx = arrayField(approxData, rows, cols);
+    const fields: [string, FieldSource][] = [['f32', ref], ...(['signed', 'abs', 'rel'] as PairView[]).map((v): [string, FieldSource] => [`pair ${v}`, pairField(ref, approx, v, 1)])];
+    for (const isa of isas) {
+      const { backend } = createCpuBackend(addon.cpu, { isa });
+      for (const [name, field] of fields) {
+        for (const reduce of POOL_REDUCES) {
+          for (const [maxRows, maxCols] of [[20, 50], [8, 9], [3, 3], [1, 1]]) {
+            const window = { r0: 0, r1: rows, c0: 0, c1: cols };
+            const expected = poolField(field, window, maxRows, maxCols, reduce);
+            const ours = await backend.pool!(field.raw!, rows, cols, window, expected.rows, expected.cols, reduce);
+            expect(firstDifference(`${name} ${reduce} ${maxRows}x${maxCols} isa=${isa} seed=${seed}`, ours, expected.data)).toBeNull();
+          }
+        }
+      }
+    }
+  });
+
+  it('poolMany: fields of one shape in one pass, each equal to poolField, every output written, at any thread count', async () => {
+    const rng = rngFrom(seed ^ 0x3a1d);
+    const rows = 150;
+    const cols = 300;
+    const stride = 320;
+    const refData = Float32Array.from({ length: rows * stride }, () => (rng() - 0.5) * 10 ** (rng() * 6 - 3));
+    const approxData = refData.map((v, i) => (i % 13 === 0 ? -v : Math.fround(v * (1 + (rng() - 0.5) * 0.2))));
+    const bytes = Uint8Array.from({ length: rows * cols }, () => (rng() < 0.3 ? 4 : 6));
+    const ref = arrayField(refData, rows, cols, stride);
+    const approx = arrayField(approxData, rows, cols, stride);
+    const batch: { field: FieldSource; reduce: (typeof POOL_REDUCES)[number] }[] = [
+      { field: pairField(ref, approx, 'reference', 2), reduce: 'extreme' },
+      { field: pairField(ref, approx, 'abs', 2), reduce: 'max' },
+      { field: pairField(ref, approx, 'signed', 2), reduce: 'extreme' },
+      { field: pairField(ref, approx, 'rel', 2), reduce: 'mean' },
+      { field: arrayField(bytes, rows, cols), reduce: 'mean' },
+      { field: pairField(ref, approx, 'approximation', 2), reduce: 'min' },
+      { field: pairField(ref, approx, 'signed', 2), reduce: 'max_abs' },
+    ];
+    const windows: PoolWindow[] = [
+      { r0: 0, r1: rows, c0: 0, c1: cols },
+      { r0: 7, r1: 140, c0: 13, c1: 299 },
+    ];
+    for (const window of windows) {
+      for (const [maxRows, maxCols] of [[128, 128], [37, 200], [2048, 2048], [5, 3]]) {
+        const expected = batch.map(({ field, reduce }) => poolField(field, window, maxRows, maxCols, reduce));
+        const { rows: outRows, cols: outCols } = expected[0];
+        for (const isa of isas) {
+          for (const threads of THREAD_COUNTS) {
+            const label = `window ${JSON.stringify(window)} ${maxRows}x${maxCols} isa=${isa} threads=${threads} seed=${seed}`;
+            const outs = batch.map(() => new Float32Array(outRows * outCols).fill(NaN));
+            await addon.cpu.poolMany(
+              batch.map(({ field, reduce }, k) => ({ field: nativeFieldOf(field, rows, cols), reduce, out: outs[k] })),
+              window,
+              outRows,
+              outCols,
+              { isa, threads },
+            );
+            for (const [k, e] of expected.entries()) expect(firstDifference(`field ${k} ${label}`, outs[k], e.data)).toBeNull();
+          }
+        }
+        const { backend } = createCpuBackend(addon.cpu);
+        const viaBackend = await backend.poolMany!(batch.map(({ field, reduce }) => ({ field: field.raw!, reduce })), rows, cols, window, outRows, outCols);
+        for (const [k, e] of expected.entries()) expect(firstDifference(`backend field ${k}`, viaBackend[k], e.data)).toBeNull();
       }
     }
   });

@@ -140,6 +140,32 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
     await expectError(() => anyCpu.pool({ kind: 'pair', rows: 4, cols: 5, ref: new Float32Array(20), refStride: 5, approx: new Float32Array(20), approxStride: 5, view: 'ratio', relFloor: 1 }, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'max', new Float32Array(4)), 'INVALID_ARGUMENT', /field\.view must be one of reference, approximation, signed, abs, rel/);
   });
 
+  it('reduceSide log bins and poolMany: thresholds, counts and shapes are checked', async () => {
+    const side = { ref: new Float32Array(64), refStride: 16, approx: new Float32Array(64), approxStride: 16, rows: 4, cols: 16, blockSize: 16, blockScales: new Float32Array(4).fill(1), scaleStride: 1, histogramLo: 0, histogramHi: 6.5, histogramBins: 130 };
+    const sideOut = () => ({ blockMse: new Float32Array(4), blockMaxAbs: new Float32Array(4), histogram: new Float64Array(131), scaleCounts: new Float64Array(4), mseCounts: new Float64Array(4) });
+    const bins = Float32Array.of(2 ** -149, 0.5, 1);
+    const out = sideOut();
+    await expect(cpu.reduceSide({ ...side, blockSelection: new Uint8Array(4).fill(4), scaleBins: bins, mseBins: bins }, out)).resolves.toMatchObject({ amax: 0, choosing4: 4 });
+    expect(Array.from(out.scaleCounts)).toEqual([0, 0, 4, 0]); // scale 1 is in the last bin
+    expect(Array.from(out.mseCounts)).toEqual([0, 0, 0, 4]); // MSE 0 has no bin
+    await expectError(() => cpu.reduceSide({ ...side, scaleBins: bins }, { ...sideOut(), scaleCounts: new Float64Array(3) }), 'INVALID_ARGUMENT', /out\.scaleCounts has 3 elements; the shapes need 4/);
+    await expectError(() => cpu.reduceSide({ ...side, scaleBins: bins }, { ...sideOut(), scaleCounts: undefined }), 'INVALID_ARGUMENT', /out\.scaleCounts must be a Float64Array; got undefined/);
+    await expectError(() => cpu.reduceSide({ ...side, mseBins: Float32Array.of(1, 0.5, 2) }, sideOut()), 'INVALID_ARGUMENT', /mse_bins threshold 1 must be a positive finite float, not below the one before it/);
+    await expectError(() => cpu.reduceSide({ ...side, mseBins: Float32Array.of(0, 1, 2) }, sideOut()), 'INVALID_ARGUMENT', /mse_bins threshold 0 must be a positive finite float/);
+    await expectError(() => cpu.reduceSide({ ...side, mseBins: new Float32Array(0) }, sideOut()), 'INVALID_ARGUMENT', /input\.mseBins must hold 1 to 1048576 thresholds; got 0/);
+    await expectError(() => cpu.reduceSide({ ...side, blockSelection: new Uint8Array(3) }, sideOut()), 'INVALID_ARGUMENT', /input\.blockSelection has 3 elements; the shape and stride need at least 4/);
+    const field = { kind: 'f32' as const, rows: 4, cols: 5, data: new Float32Array(20), stride: 5 };
+    const window = { r0: 0, r1: 4, c0: 0, c1: 5 };
+    const outs = [new Float32Array(4), new Float32Array(4)];
+    await expect(cpu.poolMany([{ field, reduce: 'max', out: outs[0] }, { field: { ...field, kind: 'u8', data: new Uint8Array(20) }, reduce: 'mean', out: outs[1] }], window, 2, 2)).resolves.toBeUndefined();
+    await expectError(() => cpu.poolMany([], window, 2, 2), 'INVALID_ARGUMENT', /cpu\.poolMany: requests must hold 1 to 64 fields; got 0/);
+    await expectError(() => anyCpu.poolMany({}, window, 2, 2), 'INVALID_ARGUMENT', /requests must be an array of \{field, reduce, out\}/);
+    await expectError(() => cpu.poolMany([{ field, reduce: 'max', out: outs[0] }, { field: { ...field, rows: 3, data: new Float32Array(15) }, reduce: 'max', out: outs[1] }], window, 2, 2), 'INVALID_ARGUMENT', /requests\[1\]\.field is 3x5, requests\[0\]\.field is 4x5; one call pools fields of one shape/);
+    await expectError(() => cpu.poolMany([{ field, reduce: 'max', out: new Float32Array(3) }], window, 2, 2), 'INVALID_ARGUMENT', /requests\[0\]\.out has 3 elements; the shapes need 4/);
+    await expectError(() => anyCpu.poolMany([{ field, reduce: 'median', out: outs[0] }], window, 2, 2), 'INVALID_ARGUMENT', /requests\[0\]\.reduce must be one of max, min, mean, max_abs, extreme; got 'median'/);
+    await expectError(() => anyCpu.poolMany([{ field: { ...field, data: new Uint8Array(20) }, reduce: 'max', out: outs[0] }], window, 2, 2), 'INVALID_ARGUMENT', /requests\[0\]\.field\.data must be a Float32Array; got Uint8Array/);
+  });
+
   it('swizzleScales / unswizzleScales: shapes', () => {
     expect(() => cpu.swizzleScales(new Uint8Array(100 * 4), 100, 4, new Uint8Array(100 * 4))).toThrow(/rows % 128 == 0 and scale columns % 4 == 0; got \[100, 4\]/);
     expect(() => cpu.unswizzleScales(new Uint8Array(512), 128, 4, new Uint8Array(511))).toThrow(/out has 511 elements; the shapes need 512/);
@@ -173,7 +199,7 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
     };
     let errors = 0;
     for (let i = 0; i < 1500; i++) {
-      const fn = pick(['quantize', 'dequantize', 'gemm', 'matmulF32', 'reduceSide', 'pool', 'swizzleScales', 'unswizzleScales']);
+      const fn = pick(['quantize', 'dequantize', 'gemm', 'matmulF32', 'reduceSide', 'pool', 'poolMany', 'swizzleScales', 'unswizzleScales']);
       const args = Array.from({ length: Math.floor(rng() * 7) }, () => value(0));
       try {
         await anyCpu[fn](...args);

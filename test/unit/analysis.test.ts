@@ -109,6 +109,38 @@ describe('runAnalysis (one result model)', () => {
     expect(JSON.parse(JSON.stringify(r.a.histograms.scaledMagnitude)).counts.reduce((x: number, y: number) => x + y, 0)).toBe(96 * 80);
   });
 
+  it('bins every logical block once in the log histograms: scales by eighth octave, MSEs by tenth decade', async () => {
+    const a = randomMatrix(rng, 40, 150, 'outlier_cols');
+    const ws = await runAnalysis({ a: { matrix: a, request: { provenance: { file: 'm', tensor: 'a', shape: [40, 150], dtype: 'BF16' }, kwargs: { scale_rule: 'mse' } } }, options: { compareRules: false } }, { backend: referenceBackend });
+    const { scaleLog2, blockMseLog10 } = ws.result.a.histograms;
+    const blocks = 40 * Math.ceil(150 / 16);
+    const side = ws.side('a');
+    const scales = side.blockField('scale');
+    const mses = side.blockField('block_mse');
+    const bruteForce = (values: number[], perUnit: number, log: (v: number) => number, edges: number[]): { counts: number[]; skipped: number } => {
+      const counts = new Array<number>(edges.length - 1).fill(0);
+      let skipped = 0;
+      for (const v of values) {
+        if (!(v > 0)) skipped++;
+        // away from bin edges the logarithm decides the bin (the exact edges are pinned in logBins.test.ts)
+        else counts[Math.floor(log(v) * perUnit + 1e-9) - edges[0] * perUnit]++;
+      }
+      return { counts, skipped };
+    };
+    const all = (f: { rows: number; cols: number; at(i: number): number }) => Array.from({ length: f.rows * f.cols }, (_, i) => f.at(i));
+    for (const [h, values, perUnit, log] of [
+      [scaleLog2, all(scales), 8, Math.log2],
+      [blockMseLog10, all(mses), 10, Math.log10],
+    ] as const) {
+      expect(h.counts.reduce((x, y) => x + y, 0) + h.skipped).toBe(blocks);
+      expect(h.edges).toHaveLength(h.counts.length + 1);
+      expect(h.counts.length % perUnit).toBe(0);
+      expect(Number.isInteger(h.edges[0]) && Number.isInteger(h.edges[h.edges.length - 1])).toBe(true);
+      for (let i = 1; i < h.edges.length; i++) expect(h.edges[i] - h.edges[i - 1]).toBeCloseTo(1 / perUnit, 12);
+      expect(bruteForce(values, perUnit, log, h.edges)).toEqual({ counts: h.counts, skipped: h.skipped });
+    }
+  });
+
   it('with transpose, the side is analysed as x.T', async () => {
     const a = randomMatrix(rng, 20, 64, 'normal');
     const ws = await runAnalysis({ a: { matrix: a, request: { provenance: { file: 'm', tensor: 'a', shape: [20, 64], dtype: 'BF16' }, kwargs: { transpose: true } } }, options: { compareRules: false } }, { backend: referenceBackend });
