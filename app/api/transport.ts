@@ -117,12 +117,70 @@ function decodeNonFinite(_key: string, value: unknown): unknown {
   return value;
 }
 
+const isSpecialNumber = (v: number): boolean => !Number.isFinite(v) || Object.is(v, -0);
+
+/**
+ * The value with each number JSON cannot carry replaced by its {"$nf": ...} object, copying only
+ * the arrays and objects on the way to one: an analysis result is mostly long arrays of plain
+ * numbers (its heatmaps), which are scanned rather than handed one by one to a replacer
+ * function. The same text as JSON.stringify(value, encodeNonFinite).
+ */
+function withEncodedNumbers(key: string, value: unknown): unknown {
+  if (typeof value === 'number') return isSpecialNumber(value) ? encodeNonFinite(key, value) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return withEncodedNumbers(key, toJSON.call(value, key));
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'number' ? !isSpecialNumber(v) : typeof v !== 'object' || v === null) continue;
+      const e = withEncodedNumbers(String(i), v);
+      if (e !== v) (out ??= value.slice())[i] = e;
+    }
+    return out ?? value;
+  }
+  let out: Record<string, unknown> | undefined;
+  for (const k of Object.keys(value)) {
+    const v: unknown = (value as Record<string, unknown>)[k];
+    if (typeof v === 'number' ? !isSpecialNumber(v) : typeof v !== 'object' || v === null) continue;
+    const e = withEncodedNumbers(k, v);
+    if (e !== v) defineValue((out ??= { ...(value as Record<string, unknown>) }), k, e);
+  }
+  return out ?? value;
+}
+
+/** Sets an own property (also one named "__proto__", which plain assignment would not create). */
+function defineValue(o: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/** decodeNonFinite over a freshly parsed tree, in place (the same as JSON.parse(text, decodeNonFinite)). */
+function revivedNumbers(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'object' && v !== null) value[i] = revivedNumbers(v);
+    }
+    return value;
+  }
+  const o = value as Record<string, unknown>;
+  for (const k of Object.keys(o)) {
+    const v = o[k];
+    if (typeof v !== 'object' || v === null) continue;
+    const r = revivedNumbers(v);
+    if (r !== v) defineValue(o, k, r);
+  }
+  return decodeNonFinite('', o);
+}
+
 export function encodeWireJson(value: unknown): string {
-  return JSON.stringify(value, encodeNonFinite);
+  return JSON.stringify(withEncodedNumbers('', value));
 }
 
 export function decodeWireJson(text: string): unknown {
-  return JSON.parse(text, decodeNonFinite);
+  return revivedNumbers(JSON.parse(text));
 }
 
 // ---------------------------------------------------------------------------------------------

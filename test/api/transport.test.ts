@@ -31,6 +31,60 @@ describe('wire JSON', () => {
   });
 });
 
+describe('wire JSON fast path', () => {
+  // The per-value replacer and reviver the wire format is defined by.
+  const replacer = (_k: string, v: unknown): unknown => (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)) ? { $nf: Object.is(v, -0) ? '-0' : String(v) } : v);
+  const reviver = (_k: string, v: unknown): unknown => {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && '$nf' in v) {
+      const t = (v as { $nf: unknown }).$nf;
+      if (t === 'Infinity') return Infinity;
+      if (t === '-Infinity') return -Infinity;
+      if (t === 'NaN') return NaN;
+      if (t === '-0') return -0;
+    }
+    return v;
+  };
+  const seed = (Math.random() * 2 ** 32) >>> 0;
+  console.log(`[wire JSON fast path] seed ${seed}`);
+  let state = seed;
+  const rnd = (): number => ((state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0), state / 2 ** 32);
+  const numbers = [0, -0, 1.5, -2, NaN, Infinity, -Infinity, 3e-40, 1e300];
+  const anyValue = (depth: number): unknown => {
+    const k = rnd();
+    if (depth > 3 || k < 0.35) return numbers[Math.floor(rnd() * numbers.length)];
+    if (k < 0.45) return ['x', '$nf', 'NaN', true, null, undefined][Math.floor(rnd() * 6)];
+    if (k < 0.7) return Array.from({ length: Math.floor(rnd() * 6) }, () => anyValue(depth + 1));
+    if (k < 0.75) return Float32Array.from([1, NaN, -0]);
+    if (k < 0.8) return new Date(0);
+    const o: Record<string, unknown> = {};
+    for (let i = Math.floor(rnd() * 4); i > 0; i--) {
+      // an own property, also for "__proto__" (as JSON.parse makes it)
+      Object.defineProperty(o, ['a', 'b', '$nf', 'data', '__proto__'][Math.floor(rnd() * 5)], { value: anyValue(depth + 1), enumerable: true, writable: true, configurable: true });
+    }
+    return o;
+  };
+
+  it('writes the text the replacer defines and reads it back as the reviver does (seeded random values)', () => {
+    for (let i = 0; i < 2000; i++) {
+      const value = anyValue(0);
+      const text = encodeWireJson(value);
+      expect(text, `seed ${seed} value ${i}`).toBe(JSON.stringify(value, replacer));
+      if (text !== undefined) expect(decodeWireJson(text), `seed ${seed} value ${i}`).toEqual(JSON.parse(text, reviver));
+    }
+    // "__proto__" stays a plain key both ways, also when its value is rewritten
+    const tricky = JSON.parse('{"__proto__": {"$nf": "NaN"}, "list": [{"$nf": "-0"}, {"$nf": "other"}]}') as Record<string, unknown>;
+    const back = decodeWireJson(JSON.stringify(tricky)) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.keys(back)).toEqual(['__proto__', 'list']);
+    expect(back['__proto__']).toBeNaN();
+    expect(Object.is((back.list as unknown[])[0], -0)).toBe(true);
+    expect((back.list as unknown[])[1]).toEqual({ $nf: 'other' });
+    // long plain arrays are not copied on the way out
+    const big = { data: Array.from({ length: 1000 }, (_, i) => i / 7) };
+    expect(encodeWireJson(big)).toBe(JSON.stringify(big));
+  });
+});
+
 describe('frames', () => {
   it('carry typed arrays of any length as aligned bytes next to wire JSON', () => {
     const f32 = Float32Array.from([1.5, -2, NaN, Infinity, 3e-40]);
