@@ -1,7 +1,7 @@
 import type { ErrorMetrics } from '../analysis/metrics';
 import type { AnalysisResult, SideAnalysis } from '../analysis/model';
 import type { SweepResult } from '../sweep/model';
-import { exactNumber } from './numberFormat';
+import { exactNumber } from '../plots/numberFormat';
 
 /**
  * CSV exports (RFC 4180: comma-separated, CRLF, quoted where needed), one row per measured

@@ -1,6 +1,6 @@
 import type { AnalysisResult, SideAnalysis, TensorProvenance } from '../analysis/model';
 import { isAdaptiveRule, type HadamardSpec, type QuantizeKwargs } from '../quantize/kwargs';
-import { formatDb, formatNumber } from './numberFormat';
+import { formatDb, formatNumber } from '../plots/numberFormat';
 
 /**
  * "Copy as Python": a script that redoes an analysis with the reference library, fouroversix

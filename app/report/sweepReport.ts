@@ -2,7 +2,7 @@ import type { SweepResult } from '../sweep/model';
 import { summarizeSweep, sweepRows, SWEEP_COLUMN_LABELS, variantLabel, type SweepColumn } from '../sweep/sweepTable';
 import { hadText, numberCell, type ReportOptions } from './analysisReport';
 import { escapeHtml } from './htmlText';
-import { formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from './numberFormat';
+import { formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from '../plots/numberFormat';
 import { sweepPlots, VARIANT_COLORS } from './plotSpecs';
 import { plotFigure, renderReportPage } from './reportPage';
 

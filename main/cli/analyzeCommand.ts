@@ -9,7 +9,7 @@ import { checkOutDtype, OUT_DTYPES } from '../../app/matmul/outDtype';
 import { renderAnalysisReport } from '../../app/report/analysisReport';
 import { analysisToCsv } from '../../app/report/csvExport';
 import { analysisToJson } from '../../app/report/jsonExport';
-import { formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/report/numberFormat';
+import { formatBytes, formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/plots/numberFormat';
 import { pythonSnippet } from '../../app/report/pythonSnippet';
 import { quantizedTensorsExport } from '../../app/report/quantizedExport';
 import { getBackend, initBackends } from '../compute/backends';
@@ -20,7 +20,7 @@ import { printReportToPdf } from '../report/pdf';
 import { readPlotlySource } from '../report/plotlyBundle';
 import { renderReportPlotsToPng } from '../report/png';
 import { readAnalysisInput } from '../report/provenance';
-import { alignedTable, formatBytes } from './terminalText';
+import { alignedTable } from './terminalText';
 import { addQuantizeKwargOptions, quantizeKwargsFromOptions } from './kwargsOptions';
 import { chooseTensorName } from './loadInputs';
 

@@ -14,7 +14,7 @@ import { exportSweep } from '../../app/report/exportSweep';
 import { escapeHtml, inlineScriptSource } from '../../app/report/htmlText';
 import { analysisToJson, parseAnalysisJson, parseSweepJson, sweepToJson } from '../../app/report/jsonExport';
 import { parseWithNonFinite, stringifyWithNonFinite } from '../../app/report/nonFiniteJson';
-import { formatNumber, formatSeconds } from '../../app/report/numberFormat';
+import { formatNumber, formatSeconds } from '../../app/plots/numberFormat';
 import { analysisPlots, heatmapPlot, sweepLayerPlot, sweepPlots } from '../../app/report/plotSpecs';
 import { pythonSnippet } from '../../app/report/pythonSnippet';
 import { quantizedTensorsExport } from '../../app/report/quantizedExport';
