@@ -1,7 +1,8 @@
 import { useMemo } from 'react';
 import type { AnalysisResult } from '../../app/analysis/model';
 import { formatNumber } from '../../app/plots/numberFormat';
-import { ruleComparisonSpec, variantLabel, type RuleComparisonSide } from '../../app/plots/ruleComparisonSpec';
+import { ruleComparisonSpec, type RuleComparisonSide } from '../../app/plots/ruleComparisonSpec';
+import { variantLabel } from '../../app/sweep/sweepTable';
 import type { PlotTheme } from '../../app/plots/theme';
 import { Plot } from '../plot/Plot';
 
