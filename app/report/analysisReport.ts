@@ -3,7 +3,7 @@ import type { AnalysisResult, RuleComparisonRow, SideAnalysis, TensorProvenance 
 import type { HadamardSpec, QuantizeKwargs } from '../quantize/kwargs';
 import { escapeHtml } from './htmlText';
 import { exactNumber, formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from '../plots/numberFormat';
-import { analysisPlots, type NamedPlot } from './plotSpecs';
+import { analysisPlots, type NamedPlot } from './reportPlots';
 import { pythonSnippet } from './pythonSnippet';
 import { plotFigure, renderReportPage } from './reportPage';
 import { analysisSummaryForEmbedding } from './jsonExport';
