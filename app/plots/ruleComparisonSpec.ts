@@ -1,3 +1,4 @@
+import { isAnalysedVariant } from '../analysis/analysisSides';
 import type { RuleComparisonRow } from '../analysis/model';
 import type { QuantizeKwargs } from '../quantize/kwargs';
 import { variantLabel } from '../sweep/sweepTable';
@@ -29,7 +30,7 @@ export function ruleComparisonSpec(sides: readonly RuleComparisonSide[], theme: 
   for (const s of sides) {
     const color = s.side === 'a' ? theme.sideA : theme.sideB;
     const x = s.rows.map(variantLabel);
-    const isCurrent = s.rows.map((r) => r.fp4_format === s.current.fp4_format && r.scale_rule === s.current.scale_rule);
+    const isCurrent = s.rows.map((r) => isAnalysedVariant(r, s.current));
     const baseline = s.rows.find(isBaselineVariant)?.metrics.mse;
     const finite = (v: number) => (Number.isFinite(v) ? v : null);
     const panels: { axis: string; y: (number | null)[]; hover: string; first: boolean }[] = [

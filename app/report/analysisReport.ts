@@ -1,3 +1,4 @@
+import { analysisSides, isAnalysedVariant, ruleComparisonsBySide } from '../analysis/analysisSides';
 import { METRIC_LABELS, type ErrorMetrics } from '../analysis/metrics';
 import type { AnalysisResult, RuleComparisonRow, SideAnalysis, TensorProvenance } from '../analysis/model';
 import type { HadamardSpec, QuantizeKwargs } from '../quantize/kwargs';
@@ -108,7 +109,7 @@ function ruleTable(rows: readonly RuleComparisonRow[], s: SideAnalysis): string 
   const body = rows
     .map((r) => {
       const key = `${s.side}.rules.${r.fp4_format}.${r.scale_rule}`;
-      const current = r.fp4_format === s.kwargs.fp4_format && r.scale_rule === s.kwargs.scale_rule;
+      const current = isAnalysedVariant(r, s.kwargs);
       return `<tr${current ? ' class="current" title="the kwargs of this analysis"' : ''}><td>${r.fp4_format}</td><td>${r.scale_rule}</td>${numberCell(r.metrics.sqnrDb, formatDb(r.metrics.sqnrDb), `${key}.sqnrDb`)}${numberCell(
         r.metrics.mse,
         formatNumber(r.metrics.mse),
@@ -133,7 +134,7 @@ function plotGrid(plots: readonly NamedPlot[]): string {
  * Python that redoes it. Pure: the same string for the same result and plotly bundle.
  */
 export function renderAnalysisReport(result: AnalysisResult, options: ReportOptions): string {
-  const sides = [result.a, ...(result.b ? [result.b] : [])];
+  const sides = analysisSides(result);
   const plots = analysisPlots(result);
   const bySide = (prefix: string): NamedPlot[] => plots.filter((p) => p.id.startsWith(prefix) && !p.id.endsWith('rule-comparison'));
   const title = options.title ?? `FP4 Lab report: ${sides.map((s) => s.provenance.tensor).join(' x ')}`;
@@ -160,9 +161,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   );
   if (result.ruleComparison) {
     sections.push('<h2>Scale rules compared</h2>', '<p class="note">The same input under every scale rule and format, all other kwargs unchanged. The highlighted row is this analysis.</p>');
-    const rc = result.ruleComparison;
-    sections.push(`<h3>A</h3>${ruleTable(rc.a, result.a)}`);
-    if (rc.b && result.b) sections.push(`<h3>B</h3>${ruleTable(rc.b, result.b)}`);
+    for (const { side, rows } of ruleComparisonsBySide(result)) sections.push(`<h3>${side.side.toUpperCase()}</h3>${ruleTable(rows, side)}`);
     sections.push(plotGrid(plots.filter((p) => p.id.endsWith('rule-comparison'))));
   }
   for (const s of sides) {

@@ -1,3 +1,4 @@
+import { analysisSides, ruleComparisonsBySide } from '../analysis/analysisSides';
 import type { FieldName } from '../analysis/fields';
 import type { Histogram } from '../analysis/histograms';
 import type { AnalysisResult, SideAnalysis } from '../analysis/model';
@@ -71,8 +72,7 @@ function sidePlots(result: AnalysisResult, side: SideAnalysis): NamedPlot[] {
 
 /** Every plot of an analysis, in report order: per side maps and histograms, the output, the rule comparison. */
 export function analysisPlots(result: AnalysisResult): NamedPlot[] {
-  const plots = sidePlots(result, result.a);
-  if (result.b) plots.push(...sidePlots(result, result.b));
+  const plots = analysisSides(result).flatMap((side) => sidePlots(result, side));
   for (const [field, caption] of [
     ['out_abs_error', 'FP4 product vs the high-precision product of the same (transposed/rotated) inputs on a log colour scale, pooled by maximum.'],
     ['out_signed_error', 'FP4 product minus the high-precision product, pooled by the value of largest magnitude.'],
@@ -80,20 +80,17 @@ export function analysisPlots(result: AnalysisResult): NamedPlot[] {
     const p = heatmapPlot(result, 'out', field, 'A @ B.T', caption);
     if (p) plots.push(p);
   }
-  const rc = result.ruleComparison;
-  if (rc) {
-    const sides = [{ side: result.a, rows: rc.a }, ...(rc.b && result.b ? [{ side: result.b, rows: rc.b }] : [])];
-    for (const { side, rows } of sides) {
-      const label = side.side.toUpperCase();
-      const title = `${label}: scale rules compared`;
-      plots.push({
-        id: `${side.side}-rule-comparison`,
-        title,
-        caption: `${label} under every scale rule and format, other kwargs unchanged: MSE as a multiple of plain NVFP4 (always_6), SQNR, and the share of blocks scaled to 4. The outlined bars are this analysis.`,
-        spec: titledSpec(ruleComparisonSpec([{ side: side.side, rows, current: side.kwargs }], THEME), title),
-        wide: sides.length === 1,
-      });
-    }
+  const comparisons = ruleComparisonsBySide(result);
+  for (const { side, rows } of comparisons) {
+    const label = side.side.toUpperCase();
+    const title = `${label}: scale rules compared`;
+    plots.push({
+      id: `${side.side}-rule-comparison`,
+      title,
+      caption: `${label} under every scale rule and format, other kwargs unchanged: MSE as a multiple of plain NVFP4 (always_6), SQNR, and the share of blocks scaled to 4. The outlined bars are this analysis.`,
+      spec: titledSpec(ruleComparisonSpec([{ side: side.side, rows, current: side.kwargs }], THEME), title),
+      wide: comparisons.length === 1,
+    });
   }
   return plots;
 }

@@ -1,12 +1,13 @@
 import { useMemo } from 'react';
-import type { AnalysisResult, SideAnalysis } from '../../app/analysis/model';
+import { analysisSides } from '../../app/analysis/analysisSides';
+import type { AnalysisResult } from '../../app/analysis/model';
 import { HISTOGRAM_TITLES, sideHistogramSpecs } from '../../app/plots/histogramSpecs';
 import type { PlotTheme } from '../../app/plots/theme';
 import { Plot } from '../plot/Plot';
 
 /** Where values land on the FP4 grid, how block scales are spread, how block errors are spread. */
 export function HistogramsView({ result, theme }: { result: AnalysisResult; theme: PlotTheme }) {
-  const specs = useMemo(() => sideHistogramSpecs([result.a, result.b].filter((s): s is SideAnalysis => Boolean(s)), theme), [result, theme]);
+  const specs = useMemo(() => sideHistogramSpecs(analysisSides(result), theme), [result, theme]);
   return (
     <div className="histograms" data-testid="histograms">
       <section className="chart">
