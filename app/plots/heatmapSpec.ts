@@ -74,31 +74,33 @@ function colorScaleOf(mode: ColorMode, field: FieldName, theme: PlotTheme): Plot
 
 /** One pooled tile as a heatmap trace in element coordinates (cells are exactly the pooled ranges). */
 function tileTrace(h: Heatmap, mode: ColorMode, g: FieldGeometry, label: string, name: string, digits: number | undefined): PlotTrace {
+  // Log modes colour by the logarithm, so the value the hover shows travels as customdata; in the
+  // other modes z is that value (or, for the selection, the percentage the hover prints).
+  const log = mode === 'log2' || mode === 'log10';
   const z: (number | null)[][] = [];
   const raw: (number | null)[][] = [];
   const round = (v: number | null): number | null => (digits === undefined || v === null ? v : plotNumber(v, digits));
   for (let i = 0; i < h.rows; i++) {
     const zr = new Array<number | null>(h.cols);
-    const rr = new Array<number | null>(h.cols);
+    const rr = log ? new Array<number | null>(h.cols) : null;
     for (let j = 0; j < h.cols; j++) {
       const v = h.data[i * h.cols + j];
       zr[j] = round(colorValue(mode, v));
-      rr[j] = round(v);
+      if (rr) rr[j] = round(v);
     }
     z.push(zr);
-    raw.push(rr);
+    if (rr) raw.push(rr);
   }
   const x = cellEdges(h.window.c0, h.window.c1 - h.window.c0, h.cols).map((c) => Math.min(g.elementCols, c * g.columnsPerCell));
   const y = cellEdges(h.window.r0, h.window.r1 - h.window.r0, h.rows);
-  const valueFormat = mode === 'percent4' ? '' : ':.4g';
-  const shown = mode === 'percent4' ? '%{z:.0f}% of blocks scaled to 4' : `${label} = %{customdata${valueFormat}}`;
+  const shown = mode === 'percent4' ? '%{z:.0f}% of blocks scaled to 4' : `${label} = %{${log ? 'customdata' : 'z'}:.4g}`;
   return {
     type: 'heatmap',
     name,
     z,
     x,
     y,
-    customdata: raw,
+    ...(log ? { customdata: raw } : {}),
     coloraxis: 'coloraxis',
     zsmooth: false,
     hoverongaps: false,
