@@ -1,5 +1,5 @@
 import type { SweepResult } from '../sweep/model';
-import { variantLabel } from '../sweep/sweepTable';
+import { SWEEP_COLUMN_LABELS, variantLabel } from '../sweep/sweepTable';
 import { plotNumber } from './numberFormat';
 import type { PlotSpec, PlotTrace } from './plotSpec';
 import { isBaselineVariant } from './ruleComparisonSpec';
@@ -8,10 +8,10 @@ import { baseLayout, themedAxis, VARIANT_COLORS, type PlotTheme } from './theme'
 export type SweepMetric = 'mse' | 'sqnrDb' | 'percentChoosing4' | 'maxAbsError' | 'mseVsBaseline';
 
 export const SWEEP_METRICS: readonly { metric: SweepMetric; label: string; log: boolean }[] = [
-  { metric: 'mse', label: 'MSE', log: true },
-  { metric: 'sqnrDb', label: 'SQNR (dB)', log: false },
-  { metric: 'percentChoosing4', label: '% blocks choosing 4', log: false },
-  { metric: 'maxAbsError', label: 'max |error|', log: true },
+  { metric: 'mse', label: SWEEP_COLUMN_LABELS.mse, log: true },
+  { metric: 'sqnrDb', label: SWEEP_COLUMN_LABELS.sqnrDb, log: false },
+  { metric: 'percentChoosing4', label: SWEEP_COLUMN_LABELS.percentChoosing4, log: false },
+  { metric: 'maxAbsError', label: SWEEP_COLUMN_LABELS.maxAbsError, log: true },
   { metric: 'mseVsBaseline', label: 'MSE / MSE of nvfp4 always_6', log: false },
 ];
 
