@@ -307,8 +307,16 @@ float half_to_float(uint16_t h) {
 Napi::Value Load(const Napi::CallbackInfo& info) {
   Args args(info, "cuda.load");
   if (info.Length() < 1 || !info[0].IsString()) args.fail("path must be a string (the path of libfp4lab_cuda)");
+  const std::string path = info[0].As<Napi::String>().Utf8Value();
+  // Absolute only: a bare name would make dlopen search the system's library paths.
+#if defined(_WIN32)
+  const bool absolute = path.size() > 2 && (path[1] == ':' || (path[0] == '\\' && path[1] == '\\'));
+#else
+  const bool absolute = !path.empty() && path[0] == '/';
+#endif
+  if (!absolute) args.fail("path must be absolute; got '" + path + "'", true);
   std::string reason;
-  const CudaLibrary* lib = load_library(info[0].As<Napi::String>().Utf8Value(), &reason);
+  const CudaLibrary* lib = load_library(path, &reason);
   Napi::Env env = info.Env();
   Napi::Object result = Napi::Object::New(env);
   result.Set("ok", Napi::Boolean::New(env, lib != nullptr));

@@ -13,7 +13,7 @@ import { cudaLibraryCandidates, loadCudaLibrary, nativeAddon, type NativeCudaDev
 import { runFp4lab } from '../helpers/cli';
 import { goldenPath, loadGoldenManifest } from '../golden/goldenCases';
 import { cudaParityChecks } from './cudaParity';
-import { edgeMatrix, nativeDisabled, requireAddon, rngFrom, testSeed } from './nativeKit';
+import { edgeMatrix, garbageArgument, nativeDisabled, requireAddon, rngFrom, testSeed } from './nativeKit';
 
 // The `cuda` backend (main/compute/cudaBackend.ts over native/binding/cuda_binding.cc). Two modes:
 // - everywhere (CI has nvcc but no GPU): the addon loads, cuda is unavailable with the reason
@@ -106,6 +106,7 @@ if (!expectGpu) describe('the cuda backend on a machine without a GPU', () => {
     expect(() => raw.quantize(new Float64Array(6) as never, 2, 3, params, out)).toThrow(expect.objectContaining({ name: 'TypeError', code: 'INVALID_ARGUMENT', message: 'cuda.quantize: x must be a Float32Array; got Float64Array' }));
     expect(() => raw.quantize(x, 2, 3, params, { ...out, sf: new Uint8Array(3) })).toThrow(expect.objectContaining({ name: 'RangeError', message: 'cuda.quantize: out.sf has 3 elements; the shapes need 512' }));
     expect(() => raw.probe(-1)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'INVALID_ARGUMENT' }));
+    expect(() => raw.load('libfp4lab_cuda.so')).toThrow("cuda.load: path must be absolute; got 'libfp4lab_cuda.so'"); // no library-path search
     await expect(raw.quantize(x, 2, 3, params, out)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringMatching(/^cuda\.quantize: (NO_DRIVER|NO_DEVICE): .{10,}/) });
 
     // The Backend over it maps the codes to Fp4Errors; what runs on the host runs on the host backend.
@@ -122,6 +123,26 @@ if (!expectGpu) describe('the cuda backend on a machine without a GPU', () => {
     expect(await backend.matmulHighPrecision(m, m)).toEqual(await cpu.matmulHighPrecision(m, m));
     expect(typeof backend.reduceSide).toBe('function');
     expect(typeof backend.pool).toBe('function');
+  });
+
+  it('garbage arguments (seeded) to every cuda function never crash the process', async () => {
+    if (nativeDisabled) return;
+    await initBackends('cuda');
+    const raw = requireAddon().cuda! as unknown as Record<string, (...args: unknown[]) => unknown>;
+    const rng = rngFrom(testSeed('cuda binding garbage arguments'));
+    const names = ['load', 'probe', 'quantize', 'dequantize', 'gemm'];
+    let refused = 0;
+    for (let i = 0; i < 1500; i++) {
+      const args = Array.from({ length: Math.floor(rng() * 7) }, () => garbageArgument(rng));
+      try {
+        await raw[names[Math.floor(rng() * names.length)]](...args);
+      } catch (e) {
+        expect(e).toBeInstanceOf(Error);
+        expect((e as { code?: string }).code).toMatch(/^(INVALID_ARGUMENT|BACKEND_UNAVAILABLE)$/);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThan(1000);
   });
 
   it('the status detail names the device, compute capability and GEMM path, and flags the unverified FP4 tensor-core path', () => {
