@@ -12,6 +12,8 @@ import { createCudaBackend } from './cudaBackend';
  * Node/Electron ABI, a missing shared library, an ABI version mismatch), and hands the result
  * to the backend registry: the backends that work, and for the others a sentence the UI and
  * CLI show ("cpu: the native addon is not built: ...; the reference backend is used").
+ * The GPU library (native/build/cuda/libfp4lab_cuda.so) is opened through the addon only when
+ * the registry asks for the cuda backend (loadCudaLibrary), with the same kind of reasons.
  */
 
 /** The addon's ABI (native/include/fp4lab.h FP4LAB_ABI_VERSION) this loader speaks. */
