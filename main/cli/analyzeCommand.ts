@@ -135,7 +135,7 @@ export function registerAnalyzeCommand(program: Command): void {
       if (st && !st.isDirectory()) throw new Fp4Error('IO', `--png ${pngDir} is a file; give a folder for the PNGs`);
     }
 
-    await initBackends();
+    await initBackends(opts.backend as string);
     const backend = getBackend(opts.backend as string);
     const a = await loadSide(input, opts.a as string | undefined, '--a', aKwargs);
     const b = opts.b !== undefined ? await loadSide(input, opts.b as string, '--b', bKwargs) : opts.bFile !== undefined ? await loadSide(opts.bFile as string, opts.bTensor as string | undefined, '--b-tensor', bKwargs) : undefined;

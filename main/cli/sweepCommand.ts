@@ -97,7 +97,7 @@ export function registerSweepCommand(program: Command): void {
           transpose: Boolean(opts.transpose),
         },
       };
-      await initBackends();
+      await initBackends(opts.backend as string);
       const backend = getBackend(opts.backend as string);
       const opened = await openTensorFileAtPath(checkpoint);
       const quiet = Boolean(opts.quiet);
