@@ -11,6 +11,7 @@ export type Fp4ErrorCode =
   | 'TOO_LARGE' // a size beyond a safety limit
   | 'CANCELLED'
   | 'BACKEND_UNAVAILABLE'
+  | 'CUDA_OOM' // the GPU ran out of memory (the same request may fit on the cpu backend)
   | 'IO';
 
 export class Fp4Error extends Error {

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isFp4Error } from '../app/errors';
 import { registerAnalyzeCommand } from './cli/analyzeCommand';
+import { registerBackendsCommand } from './cli/backendsCommand';
 import { registerDequantizeCommand } from './cli/dequantizeCommand';
 import { registerExportCommand } from './cli/exportCommand';
 import { registerInspectCommand } from './cli/inspectCommand';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAnalyzeCommand(program);
   registerSweepCommand(program);
   registerServeCommand(program);
+  registerBackendsCommand(program);
   return program;
 }
 

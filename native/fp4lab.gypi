@@ -70,10 +70,15 @@
         'binding/args.cc',
         'binding/kernel_job.cc',
         'binding/cpu_binding.cc',
+        'binding/cuda_binding.cc',
       ],
       'include_dirs': ["<!(node -p \"require('path').dirname(require.resolve('node-addon-api/package.json'))\")"],
       'defines': ['NAPI_VERSION=8', 'NAPI_CPP_EXCEPTIONS'],
       'dependencies': ['fp4lab_cpu'],
+      # cuda_binding.cc opens libfp4lab_cuda with dlopen (in libc from glibc 2.34, libdl before).
+      'conditions': [
+        ['OS=="linux"', { 'libraries': ['-ldl'] }],
+      ],
     },
   ],
   'conditions': [

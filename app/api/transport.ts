@@ -19,6 +19,7 @@ const API_ERROR_CODES: readonly (Fp4ErrorCode | 'INTERNAL' | 'UNAUTHORIZED')[] =
   'TOO_LARGE',
   'CANCELLED',
   'BACKEND_UNAVAILABLE',
+  'CUDA_OOM',
   'IO',
   'INTERNAL',
   'UNAUTHORIZED',

@@ -1,5 +1,6 @@
 import type { PlotSpec } from './plotSpec';
 import { baseLayout, themedAxis, type PlotTheme } from './theme';
+import { cellEdges } from './viewport';
 
 /**
  * |difference| between two backends' outputs, max-pooled. Cells where they agree exactly stay
@@ -18,14 +19,13 @@ export function diffHeatmapSpec(pooled: { rows: number; cols: number; data: Arra
     }
     z.push(row);
   }
-  const edges = (n: number, cells: number) => Array.from({ length: cells + 1 }, (_, j) => Math.floor((j * n) / cells));
   return {
     data: [
       {
         type: 'heatmap',
         z,
-        x: edges(fieldCols, pooled.cols),
-        y: edges(fieldRows, pooled.rows),
+        x: cellEdges(0, fieldCols, pooled.cols),
+        y: cellEdges(0, fieldRows, pooled.rows),
         colorscale: theme.sequential,
         zmin: 0,
         zmax: max > 0 ? max : 1,

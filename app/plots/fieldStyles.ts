@@ -1,4 +1,4 @@
-import { BLOCK_FIELDS, type FieldName } from '../analysis/fields';
+import type { FieldName } from '../analysis/fields';
 
 /**
  * How each field is coloured. `log2`/`log10` colour by the logarithm (scales and errors span
@@ -30,11 +30,6 @@ export const FIELD_STYLES: Readonly<Record<FieldName, FieldStyle>> = {
   out_abs_error: { title: 'Output |error|', valueLabel: '|y − y_ref|', color: 'log10' },
   out_rel_error: { title: 'Output relative error', valueLabel: '|y − y_ref| / |y_ref|', color: 'log10' },
 };
-
-/** Field columns are blocks (one value per 16 or 32 elements of a row). */
-export function isBlockFieldName(field: FieldName): boolean {
-  return (BLOCK_FIELDS as readonly string[]).includes(field);
-}
 
 /** The number colour is mapped from (null: not drawn, e.g. log of 0 or of an all-zero block's scale). */
 export function colorValue(mode: ColorMode, v: number): number | null {

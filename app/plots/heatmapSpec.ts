@@ -1,7 +1,7 @@
-import type { FieldName } from '../analysis/fields';
+import { OUTPUT_FIELDS, type FieldName } from '../analysis/fields';
 import type { Heatmap } from '../analysis/model';
 import { FIELD_STYLES, colorRange, colorValue, type ColorMode } from './fieldStyles';
-import { formatNumber } from './numberFormat';
+import { formatNumber, plotNumber } from './numberFormat';
 import type { PlotSpec, PlotTrace } from './plotSpec';
 import { baseLayout, themedAxis, type PlotTheme } from './theme';
 import { cellEdges, type FieldGeometry, type Viewport } from './viewport';
@@ -14,14 +14,22 @@ export interface FieldHeatmapArgs {
   readonly detail?: Heatmap | null;
   readonly geometry: FieldGeometry;
   readonly theme: PlotTheme;
-  readonly viewport: Viewport | null;
+  /** The zoomed region; none: the whole field. */
+  readonly viewport?: Viewport | null;
   /** Plotly keeps zoom and other UI state while this stays the same (Plotly.react's uirevision). */
-  readonly uirevision: string;
+  readonly uirevision?: string;
   readonly colorMode?: ColorMode;
-  readonly axisTitles?: { readonly x: string; readonly y: string };
   /** A region to outline (the block the block card shows), in element coordinates. */
   readonly highlight?: Viewport | null;
+  /**
+   * Round the drawn numbers to this many significant digits (none: exact). The report embeds
+   * every number in its HTML; 4 digits are what the hover shows and far finer than a colour.
+   */
+  readonly significantDigits?: number;
 }
+
+const OUTPUT_AXIS_TITLES = { x: 'B row (output column)', y: 'A row (output row)' };
+const MATRIX_AXIS_TITLES = { x: 'column', y: 'row' };
 
 /**
  * Ticks of a log axis or colour bar: integer exponents labelled with the values they stand for;
@@ -65,31 +73,34 @@ function colorScaleOf(mode: ColorMode, field: FieldName, theme: PlotTheme): Plot
 }
 
 /** One pooled tile as a heatmap trace in element coordinates (cells are exactly the pooled ranges). */
-function tileTrace(h: Heatmap, mode: ColorMode, g: FieldGeometry, label: string, name: string): PlotTrace {
+function tileTrace(h: Heatmap, mode: ColorMode, g: FieldGeometry, label: string, name: string, digits: number | undefined): PlotTrace {
+  // Log modes colour by the logarithm, so the value the hover shows travels as customdata; in the
+  // other modes z is that value (or, for the selection, the percentage the hover prints).
+  const log = mode === 'log2' || mode === 'log10';
   const z: (number | null)[][] = [];
-  const raw: number[][] = [];
+  const raw: (number | null)[][] = [];
+  const round = (v: number | null): number | null => (digits === undefined || v === null ? v : plotNumber(v, digits));
   for (let i = 0; i < h.rows; i++) {
     const zr = new Array<number | null>(h.cols);
-    const rr = new Array<number>(h.cols);
+    const rr = log ? new Array<number | null>(h.cols) : null;
     for (let j = 0; j < h.cols; j++) {
       const v = h.data[i * h.cols + j];
-      zr[j] = colorValue(mode, v);
-      rr[j] = v;
+      zr[j] = round(colorValue(mode, v));
+      if (rr) rr[j] = round(v);
     }
     z.push(zr);
-    raw.push(rr);
+    if (rr) raw.push(rr);
   }
   const x = cellEdges(h.window.c0, h.window.c1 - h.window.c0, h.cols).map((c) => Math.min(g.elementCols, c * g.columnsPerCell));
   const y = cellEdges(h.window.r0, h.window.r1 - h.window.r0, h.rows);
-  const valueFormat = mode === 'percent4' ? '' : ':.4g';
-  const shown = mode === 'percent4' ? '%{z:.0f}% of blocks scaled to 4' : `${label} = %{customdata${valueFormat}}`;
+  const shown = mode === 'percent4' ? '%{z:.0f}% of blocks scaled to 4' : `${label} = %{${log ? 'customdata' : 'z'}:.4g}`;
   return {
     type: 'heatmap',
     name,
     z,
     x,
     y,
-    customdata: raw,
+    ...(log ? { customdata: raw } : {}),
     coloraxis: 'coloraxis',
     zsmooth: false,
     hoverongaps: false,
@@ -102,13 +113,14 @@ function tileTrace(h: Heatmap, mode: ColorMode, g: FieldGeometry, label: string,
  * range comes from the overview (so colours mean the same at every zoom level).
  */
 export function fieldHeatmapSpec(args: FieldHeatmapArgs): PlotSpec {
-  const { field, overview, detail, geometry: g, theme, viewport } = args;
+  const { field, overview, detail, geometry: g, theme, significantDigits: digits } = args;
+  const viewport = args.viewport ?? null;
   const style = FIELD_STYLES[field];
   const mode = args.colorMode ?? style.color;
   const range = colorRange(mode, overview.data);
-  const data = [tileTrace(overview, mode, g, style.valueLabel, 'overview')];
-  if (detail) data.push(tileTrace(detail, mode, g, style.valueLabel, 'detail'));
-  const titles = args.axisTitles ?? { x: 'column', y: 'row' };
+  const data = [tileTrace(overview, mode, g, style.valueLabel, 'overview', digits)];
+  if (detail) data.push(tileTrace(detail, mode, g, style.valueLabel, 'detail', digits));
+  const titles = (OUTPUT_FIELDS as readonly string[]).includes(field) ? OUTPUT_AXIS_TITLES : MATRIX_AXIS_TITLES;
   return {
     data,
     layout: baseLayout(theme, {

@@ -38,7 +38,8 @@ function histogramLayout(theme: PlotTheme, xTitle: string, extra: Record<string,
     bargap: 0,
     showlegend: true,
     legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.02, yanchor: 'bottom' },
-    yaxis: themedAxis(theme, { title: { text: 'share of values' }, tickformat: '.0%', rangemode: 'tozero' }),
+    // Shares step by 0.5% or less on flat histograms: whole percents would repeat a label (1%, 1%, 2%).
+    yaxis: themedAxis(theme, { title: { text: 'share of values' }, tickformat: '.2~%', rangemode: 'tozero' }),
     margin: { l: 56, r: 12, t: 24, b: 44 },
     ...extra,
     xaxis: themedAxis(theme, { title: { text: xTitle }, ...(extra.xaxis as object | undefined) }),
@@ -58,28 +59,37 @@ export function scaledMagnitudeSpec(sides: readonly SideHistogram[], theme: Plot
   };
 }
 
-/** Distribution of the effective block scales (log₂ bins, labelled with the scale values). */
-export function scaleDistributionSpec(sides: readonly SideHistogram[], theme: PlotTheme): PlotSpec {
+/** A histogram over log-spaced bins (log₂ or log₁₀ of the values), ticks labelled with the values themselves. */
+function logHistogramSpec(sides: readonly SideHistogram[], theme: PlotTheme, base: 2 | 10, valueLabel: string, xTitle: string): PlotSpec {
   const lo = Math.min(...sides.map((s) => s.histogram.edges[0]));
   const hi = Math.max(...sides.map((s) => s.histogram.edges[s.histogram.edges.length - 1]));
   return {
-    data: sides.map((s) => barTrace(s, theme, 'log₂ scale')),
-    layout: histogramLayout(theme, 'block scale (log₂ axis)', { xaxis: { tickmode: 'array', ...logTicks(lo, hi, 2) } }),
+    data: sides.map((s) => barTrace(s, theme, valueLabel)),
+    layout: histogramLayout(theme, xTitle, { xaxis: { tickmode: 'array', ...logTicks(lo, hi, base) } }),
   };
+}
+
+/** Distribution of the effective block scales (log₂ bins, labelled with the scale values). */
+export function scaleDistributionSpec(sides: readonly SideHistogram[], theme: PlotTheme): PlotSpec {
+  return logHistogramSpec(sides, theme, 2, 'log₂ scale', 'block scale (log₂ axis)');
 }
 
 /** Per-block error (log₁₀ MSE bins). */
 export function blockErrorSpec(sides: readonly SideHistogram[], theme: PlotTheme): PlotSpec {
-  const lo = Math.min(...sides.map((s) => s.histogram.edges[0]));
-  const hi = Math.max(...sides.map((s) => s.histogram.edges[s.histogram.edges.length - 1]));
-  return {
-    data: sides.map((s) => barTrace(s, theme, 'log₁₀ MSE')),
-    layout: histogramLayout(theme, 'MSE per block (log₁₀ axis)', { xaxis: { tickmode: 'array', ...logTicks(lo, hi, 10) } }),
-  };
+  return logHistogramSpec(sides, theme, 10, 'log₁₀ MSE', 'MSE per block (log₁₀ axis)');
 }
 
-/** The three histograms of the sides an analysis has. */
-export function sideHistogramSpecs(sides: readonly SideAnalysis[], theme: PlotTheme): { scaledMagnitude: PlotSpec; scales: PlotSpec; blockError: PlotSpec } {
+export type SideHistogramKind = 'scaledMagnitude' | 'scales' | 'blockError';
+
+/** What each histogram shows, as the views and the report title it. */
+export const HISTOGRAM_TITLES: Readonly<Record<SideHistogramKind, string>> = {
+  scaledMagnitude: '|x| / block scale against the FP4 grid',
+  scales: 'Block scales',
+  blockError: 'Error per block',
+};
+
+/** The three histograms of the given sides (A and B overlaid in the app, one side each in the report). */
+export function sideHistogramSpecs(sides: readonly SideAnalysis[], theme: PlotTheme): Record<SideHistogramKind, PlotSpec> {
   return {
     scaledMagnitude: scaledMagnitudeSpec(sides.map((s) => ({ side: s.side, histogram: s.histograms.scaledMagnitude })), theme),
     scales: scaleDistributionSpec(sides.map((s) => ({ side: s.side, histogram: s.histograms.scaleLog2 })), theme),

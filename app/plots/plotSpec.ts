@@ -1,10 +1,15 @@
 /**
- * Plots are data: app/ turns results into plain {data, layout} specs that plotly.js (or any
- * other renderer: a test, the HTML report) can take as they are. Nothing here imports plotly;
- * the renderer's one Plot component is the only place that does. The spec type is the
- * report's, so a report plot and an app plot are the same kind of value.
+ * Plots are data: app/ turns results into plain plotly {data, layout} specs that plotly.js (or any
+ * other consumer: a test, the HTML report) takes as they are. Nothing here imports plotly, only
+ * its JSON schema is known; the renderer's one Plot component is the only place that does.
  */
-export type { PlotLayout, PlotSpec, PlotTrace } from '../report/plotSpecs';
+export type PlotTrace = Record<string, unknown>;
+export type PlotLayout = Record<string, unknown>;
+
+export interface PlotSpec {
+  readonly data: PlotTrace[];
+  readonly layout: PlotLayout;
+}
 
 /** A plotly colour scale: [position 0..1, colour] stops. */
 export type ColorScale = readonly (readonly [number, string])[];

@@ -1,5 +1,7 @@
+import { isAnalysedVariant } from '../analysis/analysisSides';
 import type { RuleComparisonRow } from '../analysis/model';
 import type { QuantizeKwargs } from '../quantize/kwargs';
+import { variantLabel } from '../sweep/sweepTable';
 import type { PlotSpec, PlotTrace } from './plotSpec';
 import { baseLayout, themedAxis, type PlotTheme } from './theme';
 
@@ -10,12 +12,12 @@ export interface RuleComparisonSide {
   readonly current: Pick<QuantizeKwargs, 'fp4_format' | 'scale_rule'>;
 }
 
-export function variantLabel(row: Pick<RuleComparisonRow, 'fp4_format' | 'scale_rule'>): string {
-  return `${row.fp4_format} ${row.scale_rule}`;
-}
-
-/** The variant every other is measured against in the MSE panel: plain NVFP4. */
+/** The variant every other is measured against (the rule comparison's MSE panel, a sweep's relative MSE): plain NVFP4. */
 export const BASELINE_VARIANT = { fp4_format: 'nvfp4', scale_rule: 'always_6' } as const;
+
+export function isBaselineVariant(v: Pick<RuleComparisonRow, 'fp4_format' | 'scale_rule'>): boolean {
+  return v.fp4_format === BASELINE_VARIANT.fp4_format && v.scale_rule === BASELINE_VARIANT.scale_rule;
+}
 
 /**
  * Every scale rule (and both formats) on the same tensor, side by side, in three stacked panels
@@ -28,8 +30,8 @@ export function ruleComparisonSpec(sides: readonly RuleComparisonSide[], theme: 
   for (const s of sides) {
     const color = s.side === 'a' ? theme.sideA : theme.sideB;
     const x = s.rows.map(variantLabel);
-    const isCurrent = s.rows.map((r) => r.fp4_format === s.current.fp4_format && r.scale_rule === s.current.scale_rule);
-    const baseline = s.rows.find((r) => r.fp4_format === BASELINE_VARIANT.fp4_format && r.scale_rule === BASELINE_VARIANT.scale_rule)?.metrics.mse;
+    const isCurrent = s.rows.map((r) => isAnalysedVariant(r, s.current));
+    const baseline = s.rows.find(isBaselineVariant)?.metrics.mse;
     const finite = (v: number) => (Number.isFinite(v) ? v : null);
     const panels: { axis: string; y: (number | null)[]; hover: string; first: boolean }[] = [
       {

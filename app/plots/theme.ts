@@ -1,4 +1,4 @@
-import type { ColorScale, PlotLayout } from './plotSpec';
+import type { ColorScale, PlotLayout, PlotSpec } from './plotSpec';
 
 /**
  * Colours the plot specs use, so one spec serves the light and the dark UI (and the report).
@@ -88,6 +88,9 @@ export const DARK_THEME: PlotTheme = {
   diverging: diverging('#2d333b'),
 };
 
+/** One colour per variant (a sweep's lines, its table's swatches), stable across plots: Okabe–Ito, readable by colour-blind people. */
+export const VARIANT_COLORS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#000000', '#F0E442'];
+
 export function plotTheme(name: 'light' | 'dark'): PlotTheme {
   return name === 'dark' ? DARK_THEME : LIGHT_THEME;
 }
@@ -107,4 +110,16 @@ export function baseLayout(theme: PlotTheme, extra: PlotLayout = {}): PlotLayout
 /** An axis in the theme's colours. */
 export function themedAxis(theme: PlotTheme, extra: PlotLayout = {}): PlotLayout {
   return { gridcolor: theme.grid, zerolinecolor: theme.grid, linecolor: theme.grid, tickcolor: theme.grid, color: theme.muted, ...extra };
+}
+
+/**
+ * A spec with its title drawn above the plot, for pages that show plots without a header of their
+ * own (the report); the app's views name their plots in the page.
+ */
+export function titledSpec(spec: PlotSpec, title: string): PlotSpec {
+  const margin = (spec.layout.margin ?? {}) as { t?: number };
+  return {
+    data: spec.data,
+    layout: { ...spec.layout, title: { text: title, font: { size: 14 }, x: 0, xref: 'paper', xanchor: 'left' }, margin: { ...margin, t: Math.max(margin.t ?? 0, 40) } },
+  };
 }

@@ -1,5 +1,7 @@
-import type { Heatmap } from '../analysis/model';
+import { isBlockField, type FieldName } from '../analysis/fields';
+import type { AnalysisResult, Heatmap } from '../analysis/model';
 import type { PoolWindow } from '../analysis/pooling';
+import type { HeatmapTarget } from '../analysis/workspace';
 
 /**
  * A heatmap's visible region in element coordinates: element (r, c) covers [c, c+1) x [r, r+1).
@@ -21,6 +23,27 @@ export interface FieldGeometry {
   readonly columnsPerCell: number;
   /** Logical element columns (the last block may be partial). */
   readonly elementCols: number;
+}
+
+/** Shape of a field of a result in the terms the heatmap needs (block fields in element columns). */
+export function fieldGeometry(result: AnalysisResult, target: HeatmapTarget, field: FieldName): FieldGeometry | null {
+  if (target === 'out') {
+    if (!result.matmul) return null;
+    const [rows, cols] = result.matmul.shape;
+    return { fieldRows: rows, fieldCols: cols, columnsPerCell: 1, elementCols: cols };
+  }
+  const side = result[target];
+  if (!side) return null;
+  const [rows, cols] = side.shape;
+  return isBlockField(field)
+    ? { fieldRows: rows, fieldCols: side.blocks.gridCols, columnsPerCell: side.blocks.blockSize, elementCols: cols }
+    : { fieldRows: rows, fieldCols: cols, columnsPerCell: 1, elementCols: cols };
+}
+
+/** The overview the result already carries for a field, if any (others are pooled on request). */
+export function storedOverview(result: AnalysisResult, target: HeatmapTarget, field: FieldName): Heatmap | undefined {
+  const overview: Partial<Record<FieldName, Heatmap>> | undefined = target === 'out' ? result.matmul?.overview : result[target]?.overview;
+  return overview?.[field];
 }
 
 function clamp(v: number, lo: number, hi: number): number {

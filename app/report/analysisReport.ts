@@ -1,9 +1,10 @@
+import { analysisSides, isAnalysedVariant, ruleComparisonsBySide } from '../analysis/analysisSides';
 import { METRIC_LABELS, type ErrorMetrics } from '../analysis/metrics';
 import type { AnalysisResult, RuleComparisonRow, SideAnalysis, TensorProvenance } from '../analysis/model';
 import type { HadamardSpec, QuantizeKwargs } from '../quantize/kwargs';
 import { escapeHtml } from './htmlText';
-import { exactNumber, formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from './numberFormat';
-import { analysisPlots, type NamedPlot } from './plotSpecs';
+import { exactNumber, formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from '../plots/numberFormat';
+import { analysisPlots, type NamedPlot } from './reportPlots';
 import { pythonSnippet } from './pythonSnippet';
 import { plotFigure, renderReportPage } from './reportPage';
 import { analysisSummaryForEmbedding } from './jsonExport';
@@ -45,7 +46,7 @@ function sideLabel(s: SideAnalysis): string {
 function provenanceRows(sides: readonly SideAnalysis[]): string {
   const row = (s: SideAnalysis, p: TensorProvenance): string =>
     `<tr><th>${s.side.toUpperCase()}</th><td class="mono">${escapeHtml(p.file)}</td><td class="mono">${escapeHtml(p.tensor)}</td><td>${escapeHtml(formatShape(p.shape))}${
-      p.flattenedTo ? ` <span class="note">as ${p.flattenedTo[0]}x${p.flattenedTo[1]}</span>` : ''
+      p.flattenedTo ? ` <span class="note">as ${formatShape(p.flattenedTo)}</span>` : ''
     }</td><td>${escapeHtml(p.dtype)}</td><td class="hash" data-key="${s.side}.provenance.sha256">${p.sha256 ? escapeHtml(p.sha256) : '<span class="note">not computed</span>'}</td></tr>`;
   return `<table class="provenance"><thead><tr><th></th><th>file</th><th>tensor</th><th>shape</th><th>dtype</th><th>sha256 of the tensor's bytes</th></tr></thead><tbody>${sides
     .map((s) => row(s, s.provenance))
@@ -90,8 +91,8 @@ function metricsTable(result: AnalysisResult, sides: readonly SideAnalysis[]): s
 
 function blocksTable(sides: readonly SideAnalysis[]): string {
   const rows: { label: string; cell: (s: SideAnalysis) => string }[] = [
-    { label: 'quantized shape (after transpose)', cell: (s) => `<td>${s.shape[0]} x ${s.shape[1]}</td>` },
-    { label: 'padded shape', cell: (s) => `<td>${s.paddedShape[0]} x ${s.paddedShape[1]}</td>` },
+    { label: 'quantized shape (after transpose)', cell: (s) => `<td>${formatShape(s.shape)}</td>` },
+    { label: 'padded shape', cell: (s) => `<td>${formatShape(s.paddedShape)}</td>` },
     { label: 'normconst', cell: (s) => numberCell(s.normconst, formatNumber(s.normconst, 8), `${s.side}.normconst`) },
     { label: 'block size', cell: (s) => `<td>${s.blocks.tileRows > 1 ? `${s.blocks.tileRows}x${s.blocks.blockSize} tiles` : `1x${s.blocks.blockSize}`}</td>` },
     { label: 'blocks', cell: (s) => numberCell(s.blocks.blocks, String(s.blocks.blocks), `${s.side}.blocks.blocks`) },
@@ -108,7 +109,7 @@ function ruleTable(rows: readonly RuleComparisonRow[], s: SideAnalysis): string 
   const body = rows
     .map((r) => {
       const key = `${s.side}.rules.${r.fp4_format}.${r.scale_rule}`;
-      const current = r.fp4_format === s.kwargs.fp4_format && r.scale_rule === s.kwargs.scale_rule;
+      const current = isAnalysedVariant(r, s.kwargs);
       return `<tr${current ? ' class="current" title="the kwargs of this analysis"' : ''}><td>${r.fp4_format}</td><td>${r.scale_rule}</td>${numberCell(r.metrics.sqnrDb, formatDb(r.metrics.sqnrDb), `${key}.sqnrDb`)}${numberCell(
         r.metrics.mse,
         formatNumber(r.metrics.mse),
@@ -133,7 +134,7 @@ function plotGrid(plots: readonly NamedPlot[]): string {
  * Python that redoes it. Pure: the same string for the same result and plotly bundle.
  */
 export function renderAnalysisReport(result: AnalysisResult, options: ReportOptions): string {
-  const sides = [result.a, ...(result.b ? [result.b] : [])];
+  const sides = analysisSides(result);
   const plots = analysisPlots(result);
   const bySide = (prefix: string): NamedPlot[] => plots.filter((p) => p.id.startsWith(prefix) && !p.id.endsWith('rule-comparison'));
   const title = options.title ?? `FP4 Lab report: ${sides.map((s) => s.provenance.tensor).join(' x ')}`;
@@ -160,9 +161,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   );
   if (result.ruleComparison) {
     sections.push('<h2>Scale rules compared</h2>', '<p class="note">The same input under every scale rule and format, all other kwargs unchanged. The highlighted row is this analysis.</p>');
-    const rc = result.ruleComparison;
-    sections.push(`<h3>A</h3>${ruleTable(rc.a, result.a)}`);
-    if (rc.b && result.b) sections.push(`<h3>B</h3>${ruleTable(rc.b, result.b)}`);
+    for (const { side, rows } of ruleComparisonsBySide(result)) sections.push(`<h3>${side.side.toUpperCase()}</h3>${ruleTable(rows, side)}`);
     sections.push(plotGrid(plots.filter((p) => p.id.endsWith('rule-comparison'))));
   }
   for (const s of sides) {
@@ -170,7 +169,7 @@ export function renderAnalysisReport(result: AnalysisResult, options: ReportOpti
   }
   if (result.matmul) {
     const m = result.matmul;
-    sections.push(`<h2>A @ B.T (${m.shape[0]} x ${m.shape[1]}, ${escapeHtml(m.out_dtype)})</h2>`, plotGrid(bySide('out-')));
+    sections.push(`<h2>A @ B.T (${formatShape(m.shape)}, ${escapeHtml(m.out_dtype)})</h2>`, plotGrid(bySide('out-')));
   }
   sections.push(
     '<h2>Reproduce with the reference library</h2>',

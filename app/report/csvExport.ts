@@ -1,7 +1,8 @@
 import type { ErrorMetrics } from '../analysis/metrics';
-import type { AnalysisResult, SideAnalysis } from '../analysis/model';
+import { analysisSides, ruleComparisonsBySide } from '../analysis/analysisSides';
+import type { AnalysisResult } from '../analysis/model';
 import type { SweepResult } from '../sweep/model';
-import { exactNumber } from './numberFormat';
+import { exactNumber } from '../plots/numberFormat';
 
 /**
  * CSV exports (RFC 4180: comma-separated, CRLF, quoted where needed), one row per measured
@@ -29,17 +30,11 @@ export const ANALYSIS_CSV_HEADER = ['row', 'target', 'file', 'tensor', 'fp4_form
 export function analysisToCsv(result: AnalysisResult): string {
   const rows: (string | number | null)[][] = [];
   const metrics = (m: ErrorMetrics): number[] => METRIC_COLUMNS.map((k) => m[k]);
-  const sides: SideAnalysis[] = [result.a, ...(result.b ? [result.b] : [])];
-  for (const s of sides) {
+  for (const s of analysisSides(result)) {
     rows.push(['side', s.side, s.provenance.file, s.provenance.tensor, s.kwargs.fp4_format, s.kwargs.scale_rule, ...metrics(s.metrics), s.blocks.percentChoosing4, s.normconst]);
   }
   if (result.matmul) rows.push(['matmul', 'a@b.T', null, null, result.options.fp4_format, null, ...metrics(result.matmul.metrics), null, null]);
-  const rc = result.ruleComparison;
-  for (const [s, list] of [
-    [result.a, rc?.a],
-    [result.b, rc?.b],
-  ] as const) {
-    if (!s || !list) continue;
+  for (const { side: s, rows: list } of ruleComparisonsBySide(result)) {
     for (const r of list) rows.push(['rule_comparison', s.side, s.provenance.file, s.provenance.tensor, r.fp4_format, r.scale_rule, ...metrics(r.metrics), r.percentChoosing4, null]);
   }
   return csvTable(ANALYSIS_CSV_HEADER, rows);

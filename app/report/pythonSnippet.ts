@@ -1,6 +1,7 @@
+import { analysisSides } from '../analysis/analysisSides';
 import type { AnalysisResult, SideAnalysis, TensorProvenance } from '../analysis/model';
 import { isAdaptiveRule, type HadamardSpec, type QuantizeKwargs } from '../quantize/kwargs';
-import { formatDb, formatNumber } from './numberFormat';
+import { formatDb, formatNumber } from '../plots/numberFormat';
 
 /**
  * "Copy as Python": a script that redoes an analysis with the reference library, fouroversix
@@ -116,7 +117,7 @@ function sideCode(s: SideAnalysis, name: 'a' | 'b'): string[] {
 }
 
 export function pythonSnippet(result: AnalysisResult): string {
-  const sides = [result.a, ...(result.b ? [result.b] : [])];
+  const sides = analysisSides(result);
   const imports = new Set<string>(['import torch']);
   for (const s of sides) for (const i of loadExpression(s.provenance).imports) imports.add(i);
   const needsLoader = sides.some((s) => loadExpression(s.provenance).code.startsWith('load_tensor('));

@@ -1,5 +1,5 @@
 import { escapeHtml, inlineScriptSource, scriptJson } from './htmlText';
-import type { NamedPlot } from './plotSpecs';
+import type { NamedPlot } from './reportPlots';
 
 /**
  * The page every report is: one self-contained HTML file (styles, plot data and plotly.js

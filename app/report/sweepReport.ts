@@ -2,8 +2,9 @@ import type { SweepResult } from '../sweep/model';
 import { summarizeSweep, sweepRows, SWEEP_COLUMN_LABELS, variantLabel, type SweepColumn } from '../sweep/sweepTable';
 import { hadText, numberCell, type ReportOptions } from './analysisReport';
 import { escapeHtml } from './htmlText';
-import { formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from './numberFormat';
-import { sweepPlots, VARIANT_COLORS } from './plotSpecs';
+import { formatDb, formatNumber, formatPercent, formatSeconds, formatShape } from '../plots/numberFormat';
+import { VARIANT_COLORS } from '../plots/theme';
+import { sweepPlots } from './reportPlots';
 import { plotFigure, renderReportPage } from './reportPage';
 
 const NUMBER_COLUMNS: readonly { column: SweepColumn; format: (v: number) => string }[] = [

@@ -1,6 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { analysisSides, isAnalysedVariant, ruleComparisonsBySide } from '../../app/analysis/analysisSides';
 import { METRIC_LABELS, type ErrorMetrics } from '../../app/analysis/metrics';
 import type { AnalysisResult, SideAnalysis } from '../../app/analysis/model';
 import { runAnalysis, type AnalysisInput } from '../../app/analysis/runAnalysis';
@@ -9,7 +10,7 @@ import { checkOutDtype, OUT_DTYPES } from '../../app/matmul/outDtype';
 import { renderAnalysisReport } from '../../app/report/analysisReport';
 import { analysisToCsv } from '../../app/report/csvExport';
 import { analysisToJson } from '../../app/report/jsonExport';
-import { formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/report/numberFormat';
+import { formatBytes, formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/plots/numberFormat';
 import { pythonSnippet } from '../../app/report/pythonSnippet';
 import { quantizedTensorsExport } from '../../app/report/quantizedExport';
 import { getBackend, initBackends } from '../compute/backends';
@@ -20,7 +21,7 @@ import { printReportToPdf } from '../report/pdf';
 import { readPlotlySource } from '../report/plotlyBundle';
 import { renderReportPlotsToPng } from '../report/png';
 import { readAnalysisInput } from '../report/provenance';
-import { alignedTable, formatBytes } from './terminalText';
+import { alignedTable } from './terminalText';
 import { addQuantizeKwargOptions, quantizeKwargsFromOptions } from './kwargsOptions';
 import { chooseTensorName } from './loadInputs';
 
@@ -66,19 +67,14 @@ function sideSummary(s: SideAnalysis): string[] {
 
 /** The metrics summary printed after an analysis (the numbers of the result model, formatted). */
 export function analysisSummaryText(r: AnalysisResult): string {
-  const lines = [...sideSummary(r.a), ...(r.b ? sideSummary(r.b) : [])];
+  const lines = analysisSides(r).flatMap(sideSummary);
   if (r.matmul) lines.push(`A @ B.T  ${r.matmul.shape[0]} x ${r.matmul.shape[1]} ${r.matmul.out_dtype}`, `   ${metricsLine(r.matmul.metrics)}`);
-  const rc = r.ruleComparison;
-  for (const [s, rows] of [
-    [r.a, rc?.a],
-    [r.b, rc?.b],
-  ] as const) {
-    if (!s || !rows) continue;
+  for (const { side: s, rows } of ruleComparisonsBySide(r)) {
     lines.push(`scale rules on ${s.side.toUpperCase()} (other kwargs unchanged):`);
     const table = [
       ['', 'format', 'rule', METRIC_LABELS.sqnrDb, METRIC_LABELS.mse, METRIC_LABELS.maxAbsError, '% choosing 4'],
       ...rows.map((x) => [
-        x.fp4_format === s.kwargs.fp4_format && x.scale_rule === s.kwargs.scale_rule ? '*' : '',
+        isAnalysedVariant(x, s.kwargs) ? '*' : '',
         x.fp4_format,
         x.scale_rule,
         formatDb(x.metrics.sqnrDb),
@@ -139,7 +135,7 @@ export function registerAnalyzeCommand(program: Command): void {
       if (st && !st.isDirectory()) throw new Fp4Error('IO', `--png ${pngDir} is a file; give a folder for the PNGs`);
     }
 
-    await initBackends();
+    await initBackends(opts.backend as string);
     const backend = getBackend(opts.backend as string);
     const a = await loadSide(input, opts.a as string | undefined, '--a', aKwargs);
     const b = opts.b !== undefined ? await loadSide(input, opts.b as string, '--b', bKwargs) : opts.bFile !== undefined ? await loadSide(opts.bFile as string, opts.bTensor as string | undefined, '--b-tensor', bKwargs) : undefined;

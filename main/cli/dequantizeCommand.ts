@@ -22,7 +22,7 @@ export function registerDequantizeCommand(program: Command): void {
     .action(async (input: string, opts: Record<string, unknown>) => {
       const dtype = opts.dtype as string;
       if (dtype !== 'float32' && dtype !== 'bfloat16') throw new Fp4Error('INVALID_ARGUMENT', `--dtype must be float32 or bfloat16; got '${dtype}'`);
-      await initBackends();
+      await initBackends(opts.backend as string);
       const backend = getBackend(opts.backend as string);
       const opened = await openTensorFileAtPath(input);
       const outputs = [];

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../app/plots/numberFormat';
 import { matrixShapeOf } from '../../app/tensors/decode';
 import { isQuantizable } from '../../app/tensors/tensorFile';
 import { openTensorFileAtPath } from '../io/openTensorFileAtPath';
-import { formatBytes } from './terminalText';
 
 export function registerInspectCommand(program: Command): void {
   program

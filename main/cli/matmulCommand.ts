@@ -40,7 +40,7 @@ export function registerMatmulCommand(program: Command): void {
   cmd.action(async (aPath: string, bPath: string, opts: Record<string, unknown>) => {
     const outDtype = checkOutDtype(opts.outDtype);
     const outShape = parseOutShape(opts.outShape);
-    await initBackends();
+    await initBackends(opts.backend as string);
     const backend = getBackend(opts.backend as string);
     const aKwargs = { ...quantizeKwargsFromOptions(opts, 'a'), fp4_format: opts.fp4Format as never };
     const bKwargs = { ...quantizeKwargsFromOptions(opts, 'b'), fp4_format: opts.fp4Format as never };

@@ -21,7 +21,7 @@ export function registerQuantizeCommand(program: Command): void {
   addQuantizeKwargOptions(cmd);
   cmd.action(async (input: string, opts: Record<string, unknown>) => {
     const kwargs = resolveQuantizeKwargs(quantizeKwargsFromOptions(opts));
-    await initBackends();
+    await initBackends(opts.backend as string);
     const backend = getBackend(opts.backend as string);
     const loaded = await loadMatrix(input, opts.tensor as string | undefined);
     const started = performance.now();

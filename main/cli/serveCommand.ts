@@ -25,7 +25,7 @@ function parsePort(text: string): number {
   return n;
 }
 
-const CLI_CODES: readonly string[] = ['INVALID_ARGUMENT', 'NON_FINITE', 'UNSUPPORTED', 'FORMAT', 'NOT_FOUND', 'TOO_LARGE', 'CANCELLED', 'BACKEND_UNAVAILABLE', 'IO'];
+const CLI_CODES: readonly string[] = ['INVALID_ARGUMENT', 'NON_FINITE', 'UNSUPPORTED', 'FORMAT', 'NOT_FOUND', 'TOO_LARGE', 'CANCELLED', 'BACKEND_UNAVAILABLE', 'CUDA_OOM', 'IO'];
 
 interface ServeOptions {
   port?: string;

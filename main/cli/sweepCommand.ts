@@ -5,7 +5,7 @@ import { Fp4Error, invalidArgument } from '../../app/errors';
 import { FP4_FORMATS, ROUND_STYLES, SCALE_RULES, type Fp4Format, type ScaleRule } from '../../app/quantize/kwargs';
 import { sweepToCsv } from '../../app/report/csvExport';
 import { sweepToJson } from '../../app/report/jsonExport';
-import { formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/report/numberFormat';
+import { formatBytes, formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/plots/numberFormat';
 import { renderSweepReport } from '../../app/report/sweepReport';
 import type { SweepResult } from '../../app/sweep/model';
 import { planSweep } from '../../app/sweep/planSweep';
@@ -19,7 +19,7 @@ import { printReportToPdf } from '../report/pdf';
 import { readPlotlySource } from '../report/plotlyBundle';
 import { sha256Hex } from '../report/provenance';
 import { openSweepJournal, type SweepJournal } from '../report/sweepJournal';
-import { alignedTable, formatBytes, progressLine } from './terminalText';
+import { alignedTable, progressLine } from './terminalText';
 
 /** Exit code of a sweep stopped by Ctrl-C (128 + SIGINT, as shells report it). */
 const CANCELLED_EXIT = 130;
@@ -97,7 +97,7 @@ export function registerSweepCommand(program: Command): void {
           transpose: Boolean(opts.transpose),
         },
       };
-      await initBackends();
+      await initBackends(opts.backend as string);
       const backend = getBackend(opts.backend as string);
       const opened = await openTensorFileAtPath(checkpoint);
       const quiet = Boolean(opts.quiet);

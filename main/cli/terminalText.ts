@@ -1,17 +1,7 @@
-import { formatSeconds } from '../../app/report/numberFormat';
+import { formatSeconds } from '../../app/plots/numberFormat';
 import type { SweepProgress } from '../../app/sweep/model';
 
-/** Text for terminals: aligned tables, byte sizes, the sweep's progress bar. */
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} B` : `${v.toFixed(1)} ${units[i]}`;
-}
+// Text for terminals: aligned tables and the sweep's progress bar.
 
 /** Rows of cells as aligned columns (numbers right-aligned), one string per line. */
 export function alignedTable(rows: readonly (readonly string[])[], rightAligned: ReadonlySet<number> = new Set()): string[] {

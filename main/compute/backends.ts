@@ -1,7 +1,7 @@
 import type { Backend, BackendName, BackendStatus } from '../../app/backends/backend';
 import { referenceBackend } from '../../app/backends/referenceBackend';
-import { selectBackend } from '../../app/backends/selection';
-import { registerNativeBackends } from './nativeAddon';
+import { parseBackendName, selectBackend } from '../../app/backends/selection';
+import { nativeAddon, registerCudaBackend, registerNativeBackends } from './nativeAddon';
 
 /**
  * The backends this process can run, with the reason for each one that it cannot. The native
@@ -27,16 +27,28 @@ export function markBackendUnavailable(name: BackendName, reason: string): void 
   unavailable.set(name, reason);
 }
 
-// The addon is loaded on first use, not on import, so a process that never computes never loads it.
+// The addon is loaded on first use, not on import, so a process that never computes never loads
+// it; the GPU library is opened only when the GPU backend is asked for (by name, by `auto`, by a
+// status listing, or by initBackends), so `--backend cpu` never touches CUDA.
 let nativeLoaded = false;
+let cpuBackend: Backend | undefined;
 function ensureNativeBackends(): void {
   if (nativeLoaded) return;
   nativeLoaded = true;
-  registerNativeBackends({ registerBackend, markBackendUnavailable });
+  cpuBackend = registerNativeBackends({ registerBackend, markBackendUnavailable });
 }
 
-export function backendStatuses(): BackendStatus[] {
+let cudaProbed = false;
+function ensureCudaBackend(): void {
   ensureNativeBackends();
+  if (cudaProbed) return;
+  cudaProbed = true;
+  // Without an addon registerNativeBackends already said why cuda is unavailable.
+  if (!nativeAddon().ok) return;
+  registerCudaBackend({ registerBackend, markBackendUnavailable }, cpuBackend ?? referenceBackend);
+}
+
+function currentStatuses(): BackendStatus[] {
   const names: BackendName[] = ['reference', 'cpu', 'cuda'];
   return names.map((name) =>
     registered.has(name)
@@ -45,17 +57,27 @@ export function backendStatuses(): BackendStatus[] {
   );
 }
 
+export function backendStatuses(): BackendStatus[] {
+  ensureCudaBackend();
+  return currentStatuses();
+}
+
 /** Resolve a user's backend word (auto, reference, pytorch, cpu, cuda, cutlass) to a backend. */
 export function getBackend(requested = 'auto'): Backend {
-  return registered.get(selectBackend(requested, backendStatuses()))!;
+  const name = parseBackendName(requested);
+  ensureNativeBackends();
+  if (name === 'auto' || name === 'cuda') ensureCudaBackend();
+  return registered.get(selectBackend(requested, currentStatuses()))!;
 }
 
 /**
- * Load what this process can run (the native addon and, when asked for, the GPU library).
- * Called once at start-up by the CLI, the server and the compute host.
+ * Load what a request for `requested` can run on: the native addon and, unless a host backend
+ * was named, the GPU library. Called once at start-up by the CLI, the server and the compute host.
  */
-export async function initBackends(): Promise<void> {
-  ensureNativeBackends();
+export async function initBackends(requested = 'auto'): Promise<void> {
+  const name = parseBackendName(requested);
+  if (name === 'auto' || name === 'cuda') ensureCudaBackend();
+  else ensureNativeBackends();
 }
 
 /**
@@ -64,7 +86,8 @@ export async function initBackends(): Promise<void> {
  * reference was asked for by name).
  */
 export function backendNotice(requested = 'auto'): string | null {
-  const cpu = backendStatuses().find((s) => s.name === 'cpu');
+  ensureNativeBackends();
+  const cpu = currentStatuses().find((s) => s.name === 'cpu');
   if (cpu?.available || getBackend(requested).name !== 'reference' || requested.toLowerCase() !== 'auto') return null;
   return `the native CPU backend is unavailable (${cpu?.reason ?? 'not registered'}); using the reference backend, which is much slower`;
 }

@@ -15,6 +15,7 @@ import { checkQuantizableMatrix } from '../../app/quantize/prepare';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { Matrix } from '../../app/tensors/matrix';
 import type { NativeCpu, NativeErrorSums, NativeField, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
+import { runNativeJob, uninitialized } from './nativeJob';
 
 /**
  * The `cpu` backend: the native kernels (native/cpu) behind app/backends' Backend interface.
@@ -39,47 +40,9 @@ const NATIVE_CODES: Readonly<Record<string, Fp4ErrorCode>> = {
   UNSUPPORTED: 'UNSUPPORTED',
 };
 
-/** A rejected native call as the engine's error value (bugs stay plain Errors). */
-function fromNative(e: unknown): Error {
-  if (e instanceof Error) {
-    const code = NATIVE_CODES[(e as { code?: string }).code ?? ''];
-    if (code) return new Fp4Error(code, e.message);
-    return e;
-  }
-  return new Error(String(e));
-}
-
-/**
- * The addon's job argument for one call: threads, ISA, a cancel flag the signal sets, and
- * progress passed on increasing only, ending with 1 when the call succeeds (the kernel's own
- * last report can arrive after the promise settles; it is dropped then).
- */
-async function runJob<T>(options: CpuBackendOptions, control: JobControl | undefined, call: (job: NativeJob) => Promise<T>): Promise<T> {
-  const signal = control?.signal;
-  signal?.throwIfAborted();
-  const cancel = new Int32Array(new SharedArrayBuffer(4));
-  const onAbort = (): void => void Atomics.store(cancel, 0, 1);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const report = control?.onProgress;
-  let reported = -1;
-  let settled = false;
-  const onProgress = report
-    ? (fraction: number): void => {
-        if (settled || fraction <= reported) return;
-        reported = fraction;
-        report(fraction);
-      }
-    : undefined;
-  try {
-    const result = await call({ threads: options.threads ?? 0, isa: options.isa ?? 'auto', cancel, onProgress });
-    onProgress?.(1);
-    return result;
-  } catch (e) {
-    throw fromNative(e);
-  } finally {
-    settled = true;
-    signal?.removeEventListener('abort', onAbort);
-  }
+/** The job argument of one cpu call (threads, ISA, cancel flag, progress). */
+function runJob<T>(options: CpuBackendOptions, control: JobControl | undefined, call: (job: NativeJob) => Promise<T>): Promise<T> {
+  return runNativeJob(control, { threads: options.threads ?? 0, isa: options.isa ?? 'auto' }, NATIVE_CODES, call);
 }
 
 /**
@@ -108,17 +71,6 @@ function nativeField(field: RawField, rows: number, cols: number): NativeField {
   return field.data instanceof Float32Array
     ? { kind: 'f32', rows, cols, data: field.data, stride: field.stride }
     : { kind: 'u8', rows, cols, data: field.data, stride: field.stride };
-}
-
-/**
- * Output arrays for the kernels, not zero-filled: every kernel writes every element of its
- * outputs (test/native pins this by poisoning them first), so zeroing would only cost time —
- * and memory the allocator can hand back from a freed buffer skips the page faults of fresh
- * pages (tens of ms for 64 MiB on a virtual machine).
- */
-function uninitialized<T extends Float32Array | Uint8Array | Uint16Array>(kind: { new (b: ArrayBuffer, o: number, n: number): T; BYTES_PER_ELEMENT: number }, n: number): T {
-  const bytes = Buffer.allocUnsafeSlow(n * kind.BYTES_PER_ELEMENT);
-  return new kind(bytes.buffer as ArrayBuffer, bytes.byteOffset, n);
 }
 
 function packedOf(q: QuantizedMatrix): NativePacked {

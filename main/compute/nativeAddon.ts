@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Backend, BackendName } from '../../app/backends/backend';
 import { createCpuBackend, type CpuBackendOptions } from './cpuBackend';
+import { createCudaBackend } from './cudaBackend';
 
 /**
  * The one place the native addon (native/build/Release/fp4lab.node) is loaded. It tries
@@ -11,6 +12,8 @@ import { createCpuBackend, type CpuBackendOptions } from './cpuBackend';
  * Node/Electron ABI, a missing shared library, an ABI version mismatch), and hands the result
  * to the backend registry: the backends that work, and for the others a sentence the UI and
  * CLI show ("cpu: the native addon is not built: ...; the reference backend is used").
+ * The GPU library (native/build/cuda/libfp4lab_cuda.so) is opened through the addon only when
+ * the registry asks for the cuda backend (loadCudaLibrary), with the same kind of reasons.
  */
 
 /** The addon's ABI (native/include/fp4lab.h FP4LAB_ABI_VERSION) this loader speaks. */
@@ -129,15 +132,75 @@ export interface NativeCpu {
   unswizzleScales(blocked: Uint8Array, rows: number, scaleCols: number, out: Uint8Array): void;
 }
 
+/** A packed operand as the cuda part takes it: also the logical shape (the library crops with it). */
+export interface NativeCudaPacked extends NativePacked {
+  rows: number;
+  cols: number;
+}
+
+export type NativeCudaGemmPath = 'wgmma_sm90' | 'cublaslt_bf16' | 'cublaslt_fp4' | 'cutlass_fp4';
+
+/** fp4lab_cuda_device_info (native/include/fp4lab_cuda.h) as the binding returns it. */
+export interface NativeCudaDeviceInfo {
+  name: string;
+  device: number;
+  ccMajor: number;
+  ccMinor: number;
+  multiprocessors: number;
+  globalMemoryBytes: number;
+  driverVersion: number;
+  runtimeVersion: number;
+  /** 0 when libcublasLt could not be loaded. */
+  cublasltVersion: number;
+  gemmPaths: NativeCudaGemmPath[];
+  /** Paths never run on real hardware by our tests (the Blackwell FP4 ones). */
+  gemmPathsUnverified: NativeCudaGemmPath[];
+  defaultGemmPath: NativeCudaGemmPath | 'none';
+  /** The library's own sentence about the device and its GEMM path. */
+  detail: string;
+}
+
+/** fp4lab_cuda_status_name's words. */
+export type NativeCudaStatus = 'OK' | 'NO_DRIVER' | 'NO_DEVICE' | 'UNSUPPORTED_ARCH' | 'INVALID_ARGUMENT' | 'CUDA_OOM' | 'NON_FINITE' | 'UNAVAILABLE' | 'CANCELLED' | 'CUDA_ERROR';
+
+/**
+ * The addon's `cuda` part (native/binding/cuda_binding.cc): libfp4lab_cuda opened at run time by
+ * `load`; every other function throws BACKEND_UNAVAILABLE until it is. Outputs are caller-allocated.
+ * Rejections carry code INVALID_ARGUMENT, NON_FINITE, CUDA_OOM, CANCELLED or BACKEND_UNAVAILABLE.
+ */
+export interface NativeCuda {
+  /** FP4LAB_CUDA_ABI_VERSION the addon was built against. */
+  abiVersion: number;
+  load(path: string): { ok: true; path: string; abiVersion: number; buildArchs: string } | { ok: false; reason: string };
+  probe(device?: number): { status: NativeCudaStatus; message: string; info?: NativeCudaDeviceInfo };
+  quantize(
+    x: Float32Array,
+    rows: number,
+    cols: number,
+    params: NativeQuantizeParams,
+    out: { e2m1: Uint8Array; sf: Uint8Array; blockScales?: Float32Array; blockSelection?: Uint8Array },
+    job?: NativeJob,
+  ): Promise<{ normconst: number; amax: number }>;
+  dequantize(packed: NativeCudaPacked, options: { applyNormconst: boolean; crop: boolean }, out: Float32Array, job?: NativeJob): Promise<void>;
+  /** bf16/fp16: `bits` are the output and `values` their exact fp32; float32: `values` only. */
+  gemm(
+    a: NativeCudaPacked,
+    b: NativeCudaPacked,
+    params: { out_dtype: 'bfloat16' | 'float16' | 'float32'; outRows: number; outCols: number },
+    out: { values: Float32Array; bits?: Uint16Array },
+    job?: NativeJob,
+  ): Promise<void>;
+}
+
 export interface NativeAddon {
   abiVersion: number;
   cpu: NativeCpu;
   /**
-   * The GPU part, when the addon has one: native/binding builds it next to `cpu` on the same
-   * helpers (args.h, kernel_job.h) and loads libfp4lab_cuda with dlopen on first use, so a
-   * machine without CUDA still loads the addon. registerNativeBackends registers it.
+   * The GPU part: built next to `cpu` on the same helpers (args.h, kernel_job.h); it opens
+   * libfp4lab_cuda only when asked (registerCudaBackend), so a machine without CUDA still loads
+   * the addon. Absent in an addon built before it existed.
    */
-  cuda?: unknown;
+  cuda?: NativeCuda;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: false; reasons: string[] };
@@ -145,17 +208,68 @@ export type AddonLoad = { ok: true; addon: NativeAddon; path: string } | { ok: f
 const ADDON_RELATIVE_PATH = join('native', 'build', 'Release', 'fp4lab.node');
 
 /**
- * Where the addon may be: $FP4LAB_NATIVE_ADDON, else native/build/Release under the package root
- * — from source (main/compute/ is two levels down), from the bundle (dist/electron/, two), or
- * unpacked beside an asar (electron-builder.yml's asarUnpack).
+ * Where the package's files may be: from source (main/compute/ is two levels down), from the
+ * bundle (dist/electron/, two), a standalone bundle (one), or unpacked beside an asar
+ * (electron-builder.yml's asarUnpack) — native code cannot be loaded from inside an asar.
  */
-export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.FP4LAB_NATIVE_ADDON) return [resolve(env.FP4LAB_NATIVE_ADDON)];
+function packageRoots(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
   const roots = [resolve(here, '..', '..'), resolve(here, '..'), resolve(here, '..', '..', '..')];
   const resourcesPath = (process as { resourcesPath?: string }).resourcesPath;
   if (resourcesPath) roots.push(join(resourcesPath, 'app.asar.unpacked'));
-  return [...new Set(roots.map((root) => join(root.replace(/app\.asar(?!\.unpacked)/, 'app.asar.unpacked'), ADDON_RELATIVE_PATH)))];
+  return roots.map((root) => root.replace(/app\.asar(?!\.unpacked)/, 'app.asar.unpacked'));
+}
+
+/** Where the addon may be: $FP4LAB_NATIVE_ADDON, else native/build/Release under a package root. */
+export function addonCandidates(env: NodeJS.ProcessEnv = process.env): string[] {
+  if (env.FP4LAB_NATIVE_ADDON) return [resolve(env.FP4LAB_NATIVE_ADDON)];
+  return [...new Set(packageRoots().map((root) => join(root, ADDON_RELATIVE_PATH)))];
+}
+
+/** libfp4lab_cuda's file name on this platform (scripts/build-cuda.mjs), or null where CUDA does not run. */
+export function cudaLibraryName(platform: NodeJS.Platform = process.platform): string | null {
+  if (platform === 'linux') return 'libfp4lab_cuda.so';
+  if (platform === 'win32') return 'fp4lab_cuda.dll';
+  return null;
+}
+
+/**
+ * Where libfp4lab_cuda may be: $FP4LAB_CUDA_LIBRARY, else native/build/cuda beside the loaded
+ * addon's native/build/Release (also inside app.asar.unpacked), else under a package root.
+ */
+export function cudaLibraryCandidates(addonPath: string, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string[] {
+  if (env.FP4LAB_CUDA_LIBRARY) return [resolve(env.FP4LAB_CUDA_LIBRARY)];
+  const name = cudaLibraryName(platform);
+  if (!name) return [];
+  const beside = join(dirname(resolve(addonPath)), '..', 'cuda', name);
+  return [...new Set([beside, ...packageRoots().map((root) => join(root, 'native', 'build', 'cuda', name))])];
+}
+
+export type CudaLoad = { ok: true; cuda: NativeCuda; path: string; buildArchs: string; info: NativeCudaDeviceInfo } | { ok: false; reason: string };
+
+/**
+ * Open libfp4lab_cuda through the addon and probe device 0. Each failure is one sentence: the
+ * addon did not load or has no CUDA part, the library is not built (or not for this platform),
+ * could not be loaded or speaks another ABI, or the probe's status (NO_DRIVER, NO_DEVICE,
+ * UNSUPPORTED_ARCH with the compute capability, ...) with the library's reason.
+ */
+export function loadCudaLibrary(load: AddonLoad, env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): CudaLoad {
+  if (!load.ok) return { ok: false, reason: load.reasons.join('; ') };
+  if (env.FP4LAB_CUDA === 'off' || env.FP4LAB_CUDA === '0') return { ok: false, reason: `disabled by FP4LAB_CUDA=${env.FP4LAB_CUDA}` };
+  const cuda = load.addon.cuda;
+  if (typeof cuda?.load !== 'function') return { ok: false, reason: `${load.path} has no CUDA part (rebuild it: npm run build:native)` };
+  const candidates = cudaLibraryCandidates(load.path, env, platform);
+  if (candidates.length === 0) return { ok: false, reason: `CUDA does not run on ${platform}` };
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) return { ok: false, reason: `the CUDA library is not built (looked for ${candidates.join(', ')}; run npm run build:cuda, which needs nvcc)` };
+  const opened = cuda.load(path);
+  if (!opened.ok) return { ok: false, reason: opened.reason };
+  const probe = cuda.probe(0);
+  if (probe.status !== 'OK' || !probe.info) {
+    const device = probe.info ? ` (${probe.info.name}, compute capability ${probe.info.ccMajor}.${probe.info.ccMinor})` : '';
+    return { ok: false, reason: `${probe.status}: ${probe.message}${device}` };
+  }
+  return { ok: true, cuda, path: opened.path, buildArchs: opened.buildArchs, info: probe.info };
 }
 
 function errorText(e: unknown): string {
@@ -213,21 +327,43 @@ export interface BackendRegistry {
 }
 
 /**
- * Load the addon (once) and register what it provides: `cpu` (and, when the addon gains its
- * CUDA part, `cuda`). Whatever cannot be provided is marked unavailable with the reasons.
+ * Register the addon's `cpu` backend (loading the addon once); whatever cannot be provided is
+ * marked unavailable with the reasons — also `cuda` when there is no addon at all. The GPU
+ * backend is registered separately (registerCudaBackend), only when it is asked for.
+ * Returns the cpu backend when it was registered.
  */
-export function registerNativeBackends(registry: BackendRegistry, load: AddonLoad = nativeAddon(), options: CpuBackendOptions = cpuOptionsFromEnv()): void {
+export function registerNativeBackends(registry: BackendRegistry, load: AddonLoad = nativeAddon(), options: CpuBackendOptions = cpuOptionsFromEnv()): Backend | undefined {
   if (!load.ok) {
     const reason = load.reasons.join('; ');
     registry.markBackendUnavailable('cpu', reason);
     registry.markBackendUnavailable('cuda', reason);
-    return;
+    return undefined;
   }
   try {
     const backend = createCpuBackend(load.addon.cpu, options);
     registry.registerBackend(backend.backend, backend.detail);
+    return backend.backend;
   } catch (e) {
     registry.markBackendUnavailable('cpu', `${load.path}: ${errorText(e)}`);
+    return undefined;
   }
-  registry.markBackendUnavailable('cuda', 'this build of the native addon has no CUDA part');
+}
+
+/**
+ * Open the GPU library and register the `cuda` backend, or mark it unavailable with the reason
+ * (library not built, no driver, no device, compute capability). `host` runs what the library
+ * has no kernel for (cudaBackend.ts says which): the cpu backend, else the reference.
+ */
+export function registerCudaBackend(registry: BackendRegistry, host: Backend, load: AddonLoad = nativeAddon(), env: NodeJS.ProcessEnv = process.env): void {
+  const opened = loadCudaLibrary(load, env);
+  if (!opened.ok) {
+    registry.markBackendUnavailable('cuda', opened.reason);
+    return;
+  }
+  try {
+    const backend = createCudaBackend(opened.cuda, opened.info, host);
+    registry.registerBackend(backend.backend, backend.detail);
+  } catch (e) {
+    registry.markBackendUnavailable('cuda', `${opened.path}: ${errorText(e)}`);
+  }
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { ExportFormat, ExportPayload } from '../../app/api/contract';
 import type { AnalysisWorkspace } from '../../app/analysis/workspace';
-import { renderAnalysisReport } from '../../app/report/analysisReport';
-import { EXPORT_MIME_TYPES, exportAnalysis, exportFileName } from '../../app/report/exportAnalysis';
+import { renderAnalysisReport, type ReportOptions } from '../../app/report/analysisReport';
+import { exportAnalysis, exportFileName } from '../../app/report/exportAnalysis';
+import { EXPORT_MIME_TYPES, type ExportContext } from '../../app/report/exportPayload';
 import { exportSweep, sweepExportFileName, type SweepExportFormat } from '../../app/report/exportSweep';
 import { renderSweepReport } from '../../app/report/sweepReport';
 import type { SweepResult } from '../../app/sweep/model';
@@ -29,27 +30,33 @@ export interface ExportHost {
 }
 
 /**
+ * An export whose PDF the host prints from the HTML report; every other format is app/'s,
+ * with plotly.js read only when the HTML report needs it.
+ */
+async function exportWithPdf(
+  format: ExportFormat,
+  host: ExportHost,
+  renderReport: (options: ReportOptions) => string,
+  pdfFileName: string,
+  exportInApp: (context: ExportContext) => ExportPayload,
+): Promise<ExportPayload> {
+  if (format === 'pdf') {
+    const data = await (host.printPdf ?? printReportToPdf)(renderReport({ plotlySource: await readPlotlySource(), generator: GENERATOR }));
+    return { fileName: pdfFileName, mimeType: EXPORT_MIME_TYPES.pdf, data };
+  }
+  return exportInApp({ plotlySource: format === 'html' ? await readPlotlySource() : undefined, generator: GENERATOR });
+}
+
+/**
  * Every export of an analysis as bytes with a suggested file name: what the service's
  * exportAnalysis(analysisId, format) returns. The host saves it (dialog + atomic write on the
  * desktop, a download on the web).
  */
-export async function exportAnalysisPayload(workspace: AnalysisWorkspace, format: ExportFormat, host: ExportHost = {}): Promise<ExportPayload> {
-  if (format === 'pdf') {
-    const html = renderAnalysisReport(workspace.result, { plotlySource: await readPlotlySource(), generator: GENERATOR });
-    const data = await (host.printPdf ?? printReportToPdf)(html);
-    return { fileName: exportFileName(workspace.result, 'pdf'), mimeType: EXPORT_MIME_TYPES.pdf, data };
-  }
-  const plotlySource = format === 'html' ? await readPlotlySource() : undefined;
-  return exportAnalysis(workspace, format, { plotlySource, generator: GENERATOR });
+export function exportAnalysisPayload(workspace: AnalysisWorkspace, format: ExportFormat, host: ExportHost = {}): Promise<ExportPayload> {
+  return exportWithPdf(format, host, (o) => renderAnalysisReport(workspace.result, o), exportFileName(workspace.result, 'pdf'), (c) => exportAnalysis(workspace, format, c));
 }
 
 /** Every export of a sweep (the Sweep view's export menu): html, pdf, json, csv. */
-export async function exportSweepPayload(result: SweepResult, format: SweepExportFormat, host: ExportHost = {}): Promise<ExportPayload> {
-  if (format === 'pdf') {
-    const html = renderSweepReport(result, { plotlySource: await readPlotlySource(), generator: GENERATOR });
-    const data = await (host.printPdf ?? printReportToPdf)(html);
-    return { fileName: sweepExportFileName(result, 'pdf'), mimeType: EXPORT_MIME_TYPES.pdf, data };
-  }
-  const plotlySource = format === 'html' ? await readPlotlySource() : undefined;
-  return exportSweep(result, format, { plotlySource, generator: GENERATOR });
+export function exportSweepPayload(result: SweepResult, format: SweepExportFormat, host: ExportHost = {}): Promise<ExportPayload> {
+  return exportWithPdf(format, host, (o) => renderSweepReport(result, o), sweepExportFileName(result, 'pdf'), (c) => exportSweep(result, format, c));
 }

@@ -30,6 +30,7 @@ const STATUS_OF: Readonly<Record<ApiError['code'], number>> = {
   NON_FINITE: 422,
   UNSUPPORTED: 422,
   BACKEND_UNAVAILABLE: 422,
+  CUDA_OOM: 507,
   CANCELLED: 409,
   IO: 422,
   INTERNAL: 500,

@@ -1,6 +1,7 @@
 import type { Heatmap } from '../../app/analysis/model';
 import type { Api, ApiError, ExportPayload, FileSummary, JobEvent } from '../../app/api/contract';
 import { ApiCallError, decodeFrame, decodeWireJson, encodeWireJson, FRAME_MIME, isApiError } from '../../app/api/transport';
+import { browserDownload } from './browserDownload';
 import { readSseStream } from './sse';
 
 /**
@@ -46,19 +47,6 @@ async function valueOf(res: Response): Promise<unknown> {
 function heatmapFromFrame(value: unknown): Heatmap {
   const h = value as Omit<Heatmap, 'data'> & { data: Float32Array | number[] };
   return { ...h, data: Array.from(h.data) };
-}
-
-function browserDownload(payload: ExportPayload): void {
-  const url = URL.createObjectURL(new Blob([payload.data as Uint8Array<ArrayBuffer>], { type: payload.mimeType }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = payload.fileName;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Give the browser a moment to start the download before the URL is revoked.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 export function createHttpApi(options: HttpApiOptions): Api {

@@ -1,19 +1,7 @@
-import type { Api, ExportPayload, JobEvent } from '../../app/api/contract';
+import type { Api, JobEvent } from '../../app/api/contract';
 import { ApiCallError } from '../../app/api/transport';
+import { browserDownload } from './browserDownload';
 import type { ApiMethod, FromWorker, ToWorker } from './workerProtocol';
-
-/** Save as a download: a Blob URL clicked through a temporary link, revoked after the click. */
-export function browserDownload(payload: ExportPayload): void {
-  const url = URL.createObjectURL(new Blob([payload.data as Uint8Array<ArrayBuffer>], { type: payload.mimeType }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = payload.fileName;
-  a.rel = 'noopener';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}
 
 /**
  * The Api served by the TypeScript engine in a worker of this page: the static demo build's

@@ -1,7 +1,6 @@
 import type { AnalysisResult } from '../../app/analysis/model';
 import { METRIC_LABELS, type ErrorMetrics } from '../../app/analysis/metrics';
-import { formatNumber } from '../../app/plots/numberFormat';
-import { formatShape } from '../../app/plots/numberFormat';
+import { formatNumber, formatShape } from '../../app/plots/numberFormat';
 
 const COLUMNS: readonly (keyof ErrorMetrics)[] = ['mse', 'sqnrDb', 'maxAbsError', 'relFrobenius', 'cosine'];
 

@@ -46,7 +46,9 @@ export function Plot(props: PlotProps) {
     const observer = new ResizeObserver(() => {
       cancelAnimationFrame(frame);
       frame = requestAnimationFrame(() => {
-        if (!cancelled && (el as Partial<PlotlyHTMLElement>).on) void loadPlotly().then((Plotly) => Plotly.Plots.resize(el));
+        // React detaches an unmounted plot before it runs this effect's cleanup; plotly rejects
+        // a resize of a detached element ("must be passed a displayed plot div").
+        if (!cancelled && el.isConnected && (el as Partial<PlotlyHTMLElement>).on) void loadPlotly().then((Plotly) => Plotly.Plots.resize(el));
       });
     });
     observer.observe(el);

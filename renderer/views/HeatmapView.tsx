@@ -7,10 +7,9 @@ import type { HeatmapTarget } from '../../app/analysis/workspace';
 import type { ColorMode } from '../../app/plots/fieldStyles';
 import { fieldHeatmapSpec } from '../../app/plots/heatmapSpec';
 import type { PlotTheme } from '../../app/plots/theme';
-import { cellExtent, needsFinerTile, poolWindowForViewport, type CellExtent, type Viewport } from '../../app/plots/viewport';
+import { cellExtent, fieldGeometry, needsFinerTile, poolWindowForViewport, storedOverview, type CellExtent, type Viewport } from '../../app/plots/viewport';
 import { Plot } from '../plot/Plot';
 import { useElementSize } from '../state/useElementSize';
-import { fieldGeometry, storedOverview } from './heatmapGeometry';
 
 /** Fields the result does not carry an overview of are fetched at this size first. */
 const FETCHED_OVERVIEW_SIZE = 256;
@@ -140,7 +139,6 @@ export function HeatmapView(props: HeatmapViewProps) {
       viewport,
       uirevision: `${target}:${field}`,
       colorMode: props.colorMode,
-      axisTitles: target === 'out' ? { x: 'B row (output column)', y: 'A row (output row)' } : { x: 'column', y: 'row' },
       highlight: props.highlight,
     });
   }, [overview, geometry, shownDetail, field, props.theme, viewport, target, props.colorMode, props.highlight]);

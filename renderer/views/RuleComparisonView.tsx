@@ -1,19 +1,15 @@
 import { useMemo } from 'react';
+import { isAnalysedVariant, ruleComparisonsBySide } from '../../app/analysis/analysisSides';
 import type { AnalysisResult } from '../../app/analysis/model';
 import { formatNumber } from '../../app/plots/numberFormat';
-import { ruleComparisonSpec, variantLabel, type RuleComparisonSide } from '../../app/plots/ruleComparisonSpec';
+import { ruleComparisonSpec, type RuleComparisonSide } from '../../app/plots/ruleComparisonSpec';
 import type { PlotTheme } from '../../app/plots/theme';
+import { variantLabel } from '../../app/sweep/sweepTable';
 import { Plot } from '../plot/Plot';
 
 /** All five rules (and MXFP4's two) on the same tensors: which one wins, and how often it picks 4. */
 export function RuleComparisonView({ result, theme }: { result: AnalysisResult; theme: PlotTheme }) {
-  const sides = useMemo(() => {
-    const rc = result.ruleComparison;
-    if (!rc) return [];
-    const out: RuleComparisonSide[] = [{ side: 'a', rows: rc.a, current: result.a.kwargs }];
-    if (rc.b && result.b) out.push({ side: 'b', rows: rc.b, current: result.b.kwargs });
-    return out;
-  }, [result]);
+  const sides = useMemo(() => ruleComparisonsBySide(result).map(({ side, rows }): RuleComparisonSide => ({ side: side.side, rows, current: side.kwargs })), [result]);
   const spec = useMemo(() => (sides.length ? ruleComparisonSpec(sides, theme) : null), [sides, theme]);
   if (!spec) {
     return (
@@ -39,7 +35,7 @@ export function RuleComparisonView({ result, theme }: { result: AnalysisResult; 
         <tbody>
           {sides.flatMap((s) =>
             s.rows.map((r) => {
-              const current = r.fp4_format === s.current.fp4_format && r.scale_rule === s.current.scale_rule;
+              const current = isAnalysedVariant(r, s.current);
               const best = Math.min(...s.rows.map((x) => x.metrics.mse));
               return (
                 <tr key={`${s.side}:${variantLabel(r)}`} className={current ? 'current' : ''} data-variant={`${s.side}:${r.fp4_format}:${r.scale_rule}`}>

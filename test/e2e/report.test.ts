@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisWorkspace } from '../../app/analysis/workspace';
 import { referenceBackend } from '../../app/backends/referenceBackend';
 import { renderAnalysisReport } from '../../app/report/analysisReport';
-import { analysisPlots, sweepPlots } from '../../app/report/plotSpecs';
+import { analysisPlots, sweepPlots } from '../../app/report/reportPlots';
 import { renderSweepReport } from '../../app/report/sweepReport';
 import type { SweepResult } from '../../app/sweep/model';
 import { planSweep } from '../../app/sweep/planSweep';
@@ -64,7 +64,7 @@ describe('analysis report in Chromium', () => {
       expect(drawn.sort()).toEqual(ids.map((id) => `plot-${id}`).sort());
       // Heatmaps are drawn as images with data inside the SVG, the bars as paths.
       expect(await page.locator('#plot-a-abs_error .heatmaplayer image').count()).toBe(1);
-      expect(await page.locator('#plot-a-rule-comparison .bars path').count()).toBe(7);
+      expect(await page.locator('#plot-a-rule-comparison .bars path').count()).toBe(3 * 7); // the app's chart: 7 variants in each of its 3 panels
     } finally {
       await page.close();
     }

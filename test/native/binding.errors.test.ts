@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { NativeCpu } from '../../main/compute/nativeAddon';
-import { nativeDisabled, requireAddon, rngFrom, testSeed } from './nativeKit';
+import { garbageArgument, nativeDisabled, requireAddon, rngFrom, testSeed } from './nativeKit';
 
 // The binding turns every bad argument into a JS error that names the argument (TypeError or
 // RangeError with code INVALID_ARGUMENT), and every kernel refusal into a rejected promise with a
@@ -174,33 +174,10 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
   it('garbage arguments (seeded) never crash the process', async () => {
     const rng = rngFrom(testSeed('native binding garbage arguments'));
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
-    const value = (depth: number): unknown => {
-      const kind = Math.floor(rng() * 12);
-      const n = Math.floor(rng() * 300);
-      switch (kind) {
-        case 0: return pick([0, 1, -1, 128, 256, 0.5, NaN, Infinity, 2 ** 40, -(2 ** 31)]);
-        case 1: return pick(['nvfp4', 'mxfp4', 'mse', 'always_6', 'bfloat16', 'float32', '', 'auto', 'portable']);
-        case 2: return new Float32Array(n);
-        case 3: return new Uint8Array(n);
-        case 4: return new Uint16Array(n);
-        case 5: return new Int32Array(Math.max(1, n % 3));
-        case 6: return pick([null, undefined, true, false]);
-        case 7: return [1, 2, 3];
-        case 8: return () => 1;
-        case 9: return new ArrayBuffer(n);
-        default: {
-          if (depth > 1) return {};
-          const keys = ['fp4_format', 'scale_rule', 'paddedRows', 'paddedCols', 'e2m1', 'sf', 'normconst', 'out_dtype', 'outRows', 'outCols', 'values', 'bits', 'threads', 'isa', 'had', 'seed', 'transpose', 'cancel', 'applyNormconst', 'blockScales', 'kind', 'rows', 'cols', 'data', 'stride', 'ref', 'approx', 'refStride', 'approxStride', 'view', 'relFloor', 'r0', 'r1', 'c0', 'c1', 'blockSize', 'scaleStride', 'histogram', 'blockMse', 'blockMaxAbs'];
-          const o: Record<string, unknown> = {};
-          for (let i = 0; i < 6; i++) o[pick(keys)] = value(depth + 1);
-          return o;
-        }
-      }
-    };
     let errors = 0;
     for (let i = 0; i < 1500; i++) {
       const fn = pick(['quantize', 'dequantize', 'gemm', 'matmulF32', 'reduceSide', 'pool', 'poolMany', 'swizzleScales', 'unswizzleScales']);
-      const args = Array.from({ length: Math.floor(rng() * 7) }, () => value(0));
+      const args = Array.from({ length: Math.floor(rng() * 7) }, () => garbageArgument(rng));
       try {
         await anyCpu[fn](...args);
       } catch (e) {

@@ -149,3 +149,33 @@ export function packedOf(q: QuantizedMatrix): NativePacked {
 
 /** Thread counts every parity test runs at: one, two, every core (0), and more than there are cores. */
 export const THREAD_COUNTS = [1, 2, 0, 5];
+
+/**
+ * A random JS value of the kinds a binding must refuse or handle: numbers at the edges, format
+ * words, typed arrays of every kind and odd lengths, null/undefined/booleans, arrays, functions,
+ * ArrayBuffers, and objects with the bindings' own keys holding more of the same.
+ */
+export function garbageArgument(rng: () => number, depth = 0): unknown {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
+  const kind = Math.floor(rng() * 12);
+  const n = Math.floor(rng() * 300);
+  switch (kind) {
+    case 0: return pick([0, 1, -1, 128, 256, 0.5, NaN, Infinity, 2 ** 40, -(2 ** 31)]);
+    case 1: return pick(['nvfp4', 'mxfp4', 'mse', 'always_6', 'bfloat16', 'float32', '', 'auto', 'portable']);
+    case 2: return new Float32Array(n);
+    case 3: return new Uint8Array(n);
+    case 4: return new Uint16Array(n);
+    case 5: return new Int32Array(Math.max(1, n % 3));
+    case 6: return pick([null, undefined, true, false]);
+    case 7: return [1, 2, 3];
+    case 8: return () => 1;
+    case 9: return new ArrayBuffer(n);
+    default: {
+      if (depth > 1) return {};
+      const keys = ['fp4_format', 'scale_rule', 'paddedRows', 'paddedCols', 'e2m1', 'sf', 'normconst', 'out_dtype', 'outRows', 'outCols', 'values', 'bits', 'threads', 'isa', 'had', 'seed', 'transpose', 'cancel', 'applyNormconst', 'crop', 'blockScales', 'blockSelection', 'input_dtype', 'kind', 'rows', 'cols', 'data', 'stride', 'ref', 'approx', 'refStride', 'approxStride', 'view', 'relFloor', 'r0', 'r1', 'c0', 'c1', 'blockSize', 'scaleStride', 'histogram', 'blockMse', 'blockMaxAbs', 'scaleBins', 'mseBins', 'scaleCounts', 'mseCounts', 'histogramLo', 'histogramHi', 'histogramBins', 'field', 'reduce', 'out'];
+      const o: Record<string, unknown> = {};
+      for (let i = 0; i < 6; i++) o[pick(keys)] = garbageArgument(rng, depth + 1);
+      return o;
+    }
+  }
+}

@@ -14,8 +14,10 @@ import { exportSweep } from '../../app/report/exportSweep';
 import { escapeHtml, inlineScriptSource } from '../../app/report/htmlText';
 import { analysisToJson, parseAnalysisJson, parseSweepJson, sweepToJson } from '../../app/report/jsonExport';
 import { parseWithNonFinite, stringifyWithNonFinite } from '../../app/report/nonFiniteJson';
-import { formatNumber, formatSeconds } from '../../app/report/numberFormat';
-import { analysisPlots, heatmapPlot, sweepLayerPlot, sweepPlots } from '../../app/report/plotSpecs';
+import { formatNumber, formatSeconds } from '../../app/plots/numberFormat';
+import { sweepLayerSpec } from '../../app/plots/sweepSpecs';
+import { LIGHT_THEME } from '../../app/plots/theme';
+import { analysisPlots, sweepPlots } from '../../app/report/reportPlots';
 import { pythonSnippet } from '../../app/report/pythonSnippet';
 import { quantizedTensorsExport } from '../../app/report/quantizedExport';
 import { renderSweepReport } from '../../app/report/sweepReport';
@@ -268,26 +270,28 @@ describe('HTML report (static checks; the browser checks are in test/e2e/report.
 
 describe('plot specs', () => {
   it('heatmaps: row 0 on top, one z row per pooled row, diverging fields centred on zero, 4/6 choices as shares', () => {
+    const reportSpec = (result: AnalysisResult, id: string) => analysisPlots(result).find((p) => p.id === id)!.spec;
     const h = ws.result.a.overview.signed_error!;
-    const spec = heatmapPlot(h, 't');
-    const trace = spec.data[0] as { z: (number | null)[][]; zmin: number; zmax: number; zmid: number; x: number[]; y: number[] };
+    const spec = reportSpec(ws.result, 'a-signed_error');
+    const trace = spec.data[0] as { z: (number | null)[][]; x: number[]; y: number[] };
+    const colors = spec.layout.coloraxis as { cmin: number; cmax: number };
     expect(trace.z).toHaveLength(h.rows);
     expect(trace.z[0]).toHaveLength(h.cols);
-    expect(trace.zmin).toBe(-trace.zmax);
-    expect(trace.zmid).toBe(0);
+    expect(colors.cmin).toBe(-colors.cmax);
+    expect(colors.cmax).toBeGreaterThan(0);
     expect(trace.y[0]).toBe(0);
     expect((spec.layout.yaxis as { autorange: string }).autorange).toBe('reversed');
-    const sel = heatmapPlot(ws.result.b!.overview.selection!, 's').data[0] as { z: (number | null)[][] };
+    const sel = reportSpec(ws.result, 'b-selection').data[0] as { z: (number | null)[][] };
     const shares = sel.z.flat().filter((v): v is number => v !== null);
-    expect(shares.every((v) => v >= 0 && v <= 1)).toBe(true);
+    expect(shares.every((v) => v >= 0 && v <= 100)).toBe(true); // % of blocks scaled to 4, as the app draws it
     const mean = shares.reduce((a, b) => a + b, 0) / shares.length;
-    expect(Math.abs(mean * 100 - ws.result.b!.blocks.percentChoosing4)).toBeLessThan(15); // pooled cells, same picture
-    const mse = heatmapPlot(exact.result.a.overview.block_mse!, 'm').data[0] as { z: (number | null)[][] };
+    expect(Math.abs(mean - ws.result.b!.blocks.percentChoosing4)).toBeLessThan(15); // pooled cells, same picture
+    const mse = reportSpec(exact.result, 'a-block_mse').data[0] as { z: (number | null)[][] };
     expect(mse.z.flat().every((v) => v === null)).toBe(true); // log10(0): gaps, not -Infinity
   });
 
   it('sweep plots: a line per variant over the layers in file order; MSE vs always_6 is 1 for always_6', () => {
-    const spec = sweepLayerPlot(sweep, 'mseVsBaseline');
+    const spec = sweepLayerSpec(sweep, 'mseVsBaseline', LIGHT_THEME);
     expect(spec.data.map((t) => t.name)).toEqual(['nvfp4 always_6', 'nvfp4 mse', 'mxfp4 always_6']);
     expect(spec.data[0].x).toEqual(sweep.tensors.map((t) => t.name));
     expect((spec.data[0].y as number[]).every((v) => v === 1)).toBe(true);
