@@ -142,6 +142,18 @@ function exactProduct(a: QuantizedMatrix, b: QuantizedMatrix, outRows: number, o
   return { exact, absSum, k };
 }
 
+/**
+ * How far a correct fp4_matmul output may be from the exact product e (absSum: the sum of the
+ * products' magnitudes, both with the normconsts applied): fp32 summation in any order, the two
+ * epilogue roundings, and the cast to the output type, whose rounding near zero is absolute (half
+ * its smallest subnormal: bf16 keeps fp32's exponent range with 8 bits, so 2^-134).
+ */
+function matmulErrorBound(e: number, absSum: number, k: number, outDtype: OutDType): number {
+  const castRelative = outDtype === 'bfloat16' ? 2 ** -8 : outDtype === 'float16' ? 2 ** -10 : 2 ** -23;
+  const castAbsolute = outDtype === 'bfloat16' ? 2 ** -134 : outDtype === 'float16' ? 2 ** -25 : 2 ** -150;
+  return 1.01 * k * 2 ** -24 * absSum + (3 * 2 ** -24 + castRelative) * Math.abs(e) + castAbsolute + 3 * 2 ** -150;
+}
+
 export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
   const { log, seed } = ctx;
   // Resolved when a check runs, not when the list is made.
@@ -239,6 +251,30 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
     },
 
     {
+      // The odd shapes above rarely give whole 64-value rows (the vectorized loads of the 1-D
+      // kernels, no column padding) or more blocks than one pass of the grid: every case here does.
+      name: 'quantize: bf16/fp16 rows of whole 64-value groups and a tensor larger than one grid pass equal the reference (nvfp4 1-D nearest, every rule)',
+      timeoutMs: 300_000,
+      run: async () => {
+        const rng = rngFrom(seed ^ 0x2545f491);
+        const failures: string[] = [];
+        let total = 0;
+        for (const dtype of ['bfloat16', 'float16'] as const)
+          for (const scale_rule of SCALE_RULES)
+            for (let i = 0; i < 7; i++) {
+              total++;
+              const [rows, cols] = i === 6 ? [1100, 2048] : [1 + Math.floor(rng() * 300), 64 * (1 + Math.floor(rng() * 8))];
+              const x = edgeMatrix(rng, rows, cols, dtype, { huge: i % 3 === 1 });
+              const kwargs = { fp4_format: 'nvfp4', scale_rule, block_scale_2d: false, had: null, round_style: 'nearest', transpose: false } as QuantizeKwargs;
+              const diff = quantizeDifference(await rawQuantize(ctx.raw, x, kwargs), quantizeToFp4(x, kwargs));
+              if (diff) failures.push(`${scale_rule} ${dtype} [${rows}, ${cols}]: ${diff}`);
+            }
+        log(`quantize whole-row groups (seed ${seed}): ${total - failures.length} of ${total} byte-identical`);
+        assertNoFailures('whole-row quantize', total, failures);
+      },
+    },
+
+    {
       name: 'quantize through the Backend: random inputs equal the reference (fresh outputs, the registered path)',
       timeoutMs: 120_000,
       run: async () => {
@@ -316,7 +352,7 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
               for (let i = 0; i < ref.length; i++) {
                 ulp = Math.max(ulp, ulpDistance(r.data[i], ref[i]));
                 const e = exact[i] * nc;
-                if (!(Math.abs(r.data[i] - e) <= 1.01 * k * 2 ** -24 * absSum[i] * nc + 4 * 2 ** -24 * Math.abs(e) + 1e-45)) outside++;
+                if (!(Math.abs(r.data[i] - e) <= matmulErrorBound(e, absSum[i] * nc, k, 'float32'))) outside++;
               }
               maxUlpF32 = Math.max(maxUlpF32, ulp);
               if (outside > 0) failures.push(`${c.id} (${how}): ${outside} fp32 outputs outside the accumulation bound (max ${ulp} ulp from the golden)`);
@@ -361,15 +397,13 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
           const ref = await referenceBackend.matmul(a, b, options);
           const { exact, absSum, k: kk } = exactProduct(a, b, m, n);
           const nc = a.normconst * b.normconst;
-          // fp32 summation in any order, the two epilogue roundings, and the output cast.
-          const castUlp = outDtype === 'bfloat16' ? 2 ** -8 : 2 ** -23;
           let bad = 0;
           let firstBad = '';
           let refScale = 0;
           let maxDiff = 0;
           for (let t = 0; t < m * n; t++) {
             const e = exact[t] * nc;
-            const bound = 1.01 * kk * 2 ** -24 * absSum[t] * nc + (3 * 2 ** -24 + castUlp) * Math.abs(e) + 1e-45;
+            const bound = matmulErrorBound(e, absSum[t] * nc, kk, outDtype);
             for (const [who, v] of [
               ['cuda', ours.data[t]],
               ['reference', ref.data[t]],
@@ -402,6 +436,58 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
             `bf16 outputs: ${bf16BitsDiffer} of ${bf16Outputs} differ from the reference's bits (each within the bound)`,
         );
         assertNoFailures('random matmul', shapes.length, failures);
+      },
+    },
+
+    {
+      // Tensor cores flush subnormal products and partial sums; the library sends MXFP4 operands
+      // whose scale exponents could produce them (or overflow) to its CUDA-core GEMM. Each case
+      // here is built to need it: tiny x moderate (subnormal products), subnormal bf16 operand
+      // values, huge x huge (sums near the fp32 limit), one tiny row among normal ones.
+      name: 'matmul: MXFP4 operands at the ends of the exponent range (subnormal products, sums near overflow) within the bound',
+      timeoutMs: 120_000,
+      run: async () => {
+        const rng = rngFrom(seed ^ 0x165667b1);
+        const failures: string[] = [];
+        const scaled = (rows: number, cols: number, log2: (r: number) => number): Matrix => {
+          const data = new Float32Array(rows * cols);
+          for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = Math.fround((rng() * 2 - 1) * 2 ** log2(r));
+          return { rows, cols, data, dtype: 'float32' };
+        };
+        const cases: { what: string; a: (m: number, k: number) => Matrix; b: (n: number, k: number) => Matrix }[] = [
+          { what: 'tiny x moderate', a: (m, k) => scaled(m, k, () => -124), b: (n, k) => scaled(n, k, () => -9) },
+          { what: 'subnormal operand values', a: (m, k) => scaled(m, k, () => -127), b: (n, k) => scaled(n, k, () => 20) },
+          { what: 'huge x huge', a: (m, k) => scaled(m, k, () => 60), b: (n, k) => scaled(n, k, () => 52) },
+          { what: 'one tiny row', a: (m, k) => scaled(m, k, (r) => (r === 3 ? -126 : 0)), b: (n, k) => scaled(n, k, () => -3) },
+        ];
+        let total = 0;
+        for (const c of cases)
+          for (const outDtype of ['float32', 'bfloat16'] as OutDType[]) {
+            total++;
+            const [m, n, k] = [1 + Math.floor(rng() * 150), 1 + Math.floor(rng() * 150), 32 + Math.floor(rng() * 600)];
+            const a = quantizeToFp4(c.a(m, k), { fp4_format: 'mxfp4', scale_rule: 'always_6' });
+            const b = quantizeToFp4(c.b(n, k), { fp4_format: 'mxfp4', scale_rule: 'always_6' });
+            const options = { out_dtype: outDtype, out_shape: [m, n] as [number, number] };
+            const ours = await cuda.matmul(a, b, options);
+            const ref = await referenceBackend.matmul(a, b, options);
+            const { exact, absSum, k: kk } = exactProduct(a, b, m, n);
+            const nc = a.normconst * b.normconst;
+            let bad = 0;
+            let firstBad = '';
+            for (let t = 0; t < m * n; t++) {
+              const e = exact[t] * nc;
+              const bound = matmulErrorBound(e, absSum[t] * nc, kk, outDtype);
+              for (const [who, v] of [['cuda', ours.data[t]], ['reference', ref.data[t]]] as const) {
+                if (!(Math.abs(v - e) <= bound)) {
+                  bad++;
+                  firstBad ||= `${who} out[${Math.floor(t / n)}][${t % n}] = ${v}, exact ${e}, bound ${bound}`;
+                }
+              }
+            }
+            if (bad > 0) failures.push(`${c.what} ${outDtype} [${m}x${k}] @ [${n}x${k}].T: ${bad} outputs outside the bound; first: ${firstBad}`);
+          }
+        log(`matmul at the MXFP4 exponent extremes (seed ${seed}): ${total - failures.length} of ${total} within the bound`);
+        assertNoFailures('exponent-extreme matmul', total, failures);
       },
     },
 

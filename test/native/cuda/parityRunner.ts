@@ -3,7 +3,10 @@
  * Node but no node_modules: test/native/cuda/bundleForGpu.mjs bundles this file into one .mjs.
  * Prints PASS/FAIL per check and a summary line; exits 1 when cuda is unavailable or a check fails.
  *
- *   FP4LAB_NATIVE_ADDON=... FP4LAB_CUDA_LIBRARY=... FP4LAB_SHARED=... node parity.mjs
+ *   FP4LAB_NATIVE_ADDON=... FP4LAB_CUDA_LIBRARY=... FP4LAB_SHARED=... node parity.mjs [words]
+ *
+ * With words, only the checks whose name contains one of them run (e.g. `exponent` to try one
+ * check against another build of the library).
  */
 import { backendStatuses, getBackend, initBackends } from '../../../main/compute/backends';
 import { nativeAddon } from '../../../main/compute/nativeAddon';
@@ -24,7 +27,14 @@ async function main(): Promise<number> {
     return 1;
   }
   const raw = load.addon.cuda!;
-  const checks = cudaParityChecks({ cuda: getBackend('cuda'), raw, statuses: backendStatuses, pick: getBackend, seed: testSeed('cuda parity'), log: (line) => console.log(`  ${line}`) });
+  const words = process.argv.slice(2);
+  const checks = cudaParityChecks({ cuda: getBackend('cuda'), raw, statuses: backendStatuses, pick: getBackend, seed: testSeed('cuda parity'), log: (line) => console.log(`  ${line}`) }).filter(
+    (c) => words.length === 0 || words.some((w) => c.name.includes(w)),
+  );
+  if (checks.length === 0) {
+    console.log(`cuda parity: no check's name contains ${words.join(' or ')}`);
+    return 1;
+  }
   let passed = 0;
   let failed = 0;
   for (const check of checks) {
