@@ -30,9 +30,41 @@ export const METRIC_LABELS: Readonly<Record<keyof ErrorMetrics, string>> = {
   cosine: 'cosine similarity',
 };
 
+/** The running sums every metric derives from (also what a native pass returns). */
+export interface ErrorSums {
+  readonly count: number;
+  readonly sumErr2: number;
+  readonly sumAbsErr: number;
+  readonly maxAbs: number;
+  readonly sumRef2: number;
+  readonly sumApprox2: number;
+  readonly sumDot: number;
+}
+
+/** The metrics of a (reference, approximation) pair from its running sums. */
+export function errorMetricsFromSums(s: ErrorSums): ErrorMetrics {
+  const n = s.count;
+  const mse = n ? s.sumErr2 / n : 0;
+  const normProduct = Math.sqrt(s.sumRef2) * Math.sqrt(s.sumApprox2);
+  let cosine: number;
+  if (s.sumRef2 === 0 && s.sumApprox2 === 0) cosine = 1;
+  else if (normProduct === 0) cosine = 0;
+  else cosine = s.sumDot / normProduct;
+  return {
+    count: n,
+    mse,
+    rmse: Math.sqrt(mse),
+    sqnrDb: s.sumErr2 === 0 ? Infinity : s.sumRef2 === 0 ? -Infinity : 10 * Math.log10(s.sumRef2 / s.sumErr2),
+    maxAbsError: s.maxAbs,
+    meanAbsError: n ? s.sumAbsErr / n : 0,
+    relFrobenius: s.sumErr2 === 0 ? 0 : s.sumRef2 === 0 ? Infinity : Math.sqrt(s.sumErr2 / s.sumRef2),
+    cosine,
+  };
+}
+
 /** Running sums, so metrics can be accumulated over strided views or chunks. */
 export class ErrorMetricsAccumulator {
-  private n = 0;
+  private count = 0;
   private sumErr2 = 0;
   private sumAbsErr = 0;
   private maxAbs = 0;
@@ -43,7 +75,7 @@ export class ErrorMetricsAccumulator {
   add(ref: number, approx: number): void {
     const e = approx - ref;
     const a = Math.abs(e);
-    this.n++;
+    this.count++;
     this.sumErr2 += e * e;
     this.sumAbsErr += a;
     if (a > this.maxAbs) this.maxAbs = a;
@@ -52,24 +84,13 @@ export class ErrorMetricsAccumulator {
     this.sumDot += ref * approx;
   }
 
+  sums(): ErrorSums {
+    const { count, sumErr2, sumAbsErr, maxAbs, sumRef2, sumApprox2, sumDot } = this;
+    return { count, sumErr2, sumAbsErr, maxAbs, sumRef2, sumApprox2, sumDot };
+  }
+
   result(): ErrorMetrics {
-    const n = this.n;
-    const mse = n ? this.sumErr2 / n : 0;
-    const normProduct = Math.sqrt(this.sumRef2) * Math.sqrt(this.sumApprox2);
-    let cosine: number;
-    if (this.sumRef2 === 0 && this.sumApprox2 === 0) cosine = 1;
-    else if (normProduct === 0) cosine = 0;
-    else cosine = this.sumDot / normProduct;
-    return {
-      count: n,
-      mse,
-      rmse: Math.sqrt(mse),
-      sqnrDb: this.sumErr2 === 0 ? Infinity : this.sumRef2 === 0 ? -Infinity : 10 * Math.log10(this.sumRef2 / this.sumErr2),
-      maxAbsError: this.maxAbs,
-      meanAbsError: n ? this.sumAbsErr / n : 0,
-      relFrobenius: this.sumErr2 === 0 ? 0 : this.sumRef2 === 0 ? Infinity : Math.sqrt(this.sumErr2 / this.sumRef2),
-      cosine,
-    };
+    return errorMetricsFromSums(this.sums());
   }
 }
 

@@ -26,3 +26,18 @@ export function selectBackend(requested: string, statuses: readonly BackendStatu
   }
   return name;
 }
+
+/**
+ * The line the CLI and the UI show when `auto` lands on the reference backend because the
+ * native CPU backend could not load (its build failed, or FP4LAB_NATIVE=off): why, and that the
+ * numbers are the same but slow. Null when the native backend is there, when auto picks another
+ * fast backend, when a backend was named, or where no native backend exists at all (the static
+ * demo runs the engine in the page).
+ */
+export function referenceFallbackNotice(requested: string, statuses: readonly BackendStatus[]): string | null {
+  if (requested.trim().toLowerCase() !== 'auto') return null;
+  const cpu = statuses.find((s) => s.name === 'cpu');
+  if (!cpu || cpu.available) return null;
+  if (statuses.some((s) => s.available && s.name !== 'reference')) return null;
+  return `the native CPU backend is unavailable (${cpu.reason ?? 'not loaded'}); using the reference backend, which gives the same numbers but is much slower`;
+}

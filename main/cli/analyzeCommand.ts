@@ -13,7 +13,8 @@ import { analysisToJson } from '../../app/report/jsonExport';
 import { formatBytes, formatDb, formatNumber, formatPercent, formatSeconds } from '../../app/plots/numberFormat';
 import { pythonSnippet } from '../../app/report/pythonSnippet';
 import { quantizedTensorsExport } from '../../app/report/quantizedExport';
-import { getBackend, initBackends } from '../compute/backends';
+import { backendForCommand } from '../compute/backends';
+import { printNote } from './output';
 import { openTensorFileAtPath } from '../io/openTensorFileAtPath';
 import { GENERATOR } from '../report/exports';
 import { checkOutputPaths, writeOutput } from '../report/outputFiles';
@@ -135,8 +136,7 @@ export function registerAnalyzeCommand(program: Command): void {
       if (st && !st.isDirectory()) throw new Fp4Error('IO', `--png ${pngDir} is a file; give a folder for the PNGs`);
     }
 
-    await initBackends(opts.backend as string);
-    const backend = getBackend(opts.backend as string);
+    const backend = await backendForCommand(opts.backend as string, printNote);
     const a = await loadSide(input, opts.a as string | undefined, '--a', aKwargs);
     const b = opts.b !== undefined ? await loadSide(input, opts.b as string, '--b', bKwargs) : opts.bFile !== undefined ? await loadSide(opts.bFile as string, opts.bTensor as string | undefined, '--b-tensor', bKwargs) : undefined;
     const quiet = Boolean(opts.quiet);

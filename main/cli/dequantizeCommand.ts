@@ -3,10 +3,10 @@ import { Fp4Error } from '../../app/errors';
 import { float32ToBfloat16Bits } from '../../app/formats/bfloat16';
 import { quantizedTensorNames, readQuantizedTensor } from '../../app/tensors/quantizedFile';
 import { serializeSafetensors } from '../../app/tensors/safetensors';
-import { getBackend, initBackends } from '../compute/backends';
+import { backendForCommand } from '../compute/backends';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { openTensorFileAtPath } from '../io/openTensorFileAtPath';
-import { printResult } from './output';
+import { printNote, printResult } from './output';
 
 export function registerDequantizeCommand(program: Command): void {
   program
@@ -22,8 +22,7 @@ export function registerDequantizeCommand(program: Command): void {
     .action(async (input: string, opts: Record<string, unknown>) => {
       const dtype = opts.dtype as string;
       if (dtype !== 'float32' && dtype !== 'bfloat16') throw new Fp4Error('INVALID_ARGUMENT', `--dtype must be float32 or bfloat16; got '${dtype}'`);
-      await initBackends(opts.backend as string);
-      const backend = getBackend(opts.backend as string);
+      const backend = await backendForCommand(opts.backend as string, printNote);
       const opened = await openTensorFileAtPath(input);
       const outputs = [];
       try {

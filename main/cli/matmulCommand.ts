@@ -3,11 +3,11 @@ import { invalidArgument } from '../../app/errors';
 import { runFp4Matmul } from '../../app/backends/runFp4Matmul';
 import { checkOutDtype, OUT_DTYPES } from '../../app/matmul/outDtype';
 import { serializeSafetensors } from '../../app/tensors/safetensors';
-import { getBackend, initBackends } from '../compute/backends';
+import { backendForCommand } from '../compute/backends';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { addQuantizeKwargOptions, quantizeKwargsFromOptions } from './kwargsOptions';
 import { loadMatmulOperand } from './loadInputs';
-import { printResult } from './output';
+import { printNote, printResult } from './output';
 
 function parseOutShape(text: unknown): [number, number] | undefined {
   if (text === undefined) return undefined;
@@ -40,8 +40,7 @@ export function registerMatmulCommand(program: Command): void {
   cmd.action(async (aPath: string, bPath: string, opts: Record<string, unknown>) => {
     const outDtype = checkOutDtype(opts.outDtype);
     const outShape = parseOutShape(opts.outShape);
-    await initBackends(opts.backend as string);
-    const backend = getBackend(opts.backend as string);
+    const backend = await backendForCommand(opts.backend as string, printNote);
     const aKwargs = { ...quantizeKwargsFromOptions(opts, 'a'), fp4_format: opts.fp4Format as never };
     const bKwargs = { ...quantizeKwargsFromOptions(opts, 'b'), fp4_format: opts.fp4Format as never };
     const a = await loadMatmulOperand(aPath, opts.aTensor as string | undefined, 'a', aKwargs);

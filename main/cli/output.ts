@@ -10,3 +10,8 @@ export function printResult(json: boolean, result: Record<string, unknown>): voi
     process.stdout.write(`${k.padEnd(width)}  ${text}\n`);
   }
 }
+
+/** A note for the person at the terminal (stderr, so piped JSON stays clean). */
+export function printNote(line: string): void {
+  process.stderr.write(`fp4lab: note: ${line}\n`);
+}

@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { resolveQuantizeKwargs } from '../../app/quantize/kwargs';
 import { quantizedFileContents } from '../../app/tensors/quantizedFile';
 import { serializeSafetensors } from '../../app/tensors/safetensors';
-import { getBackend, initBackends } from '../compute/backends';
+import { backendForCommand } from '../compute/backends';
 import { writeFileAtomic } from '../io/atomicWrite';
 import { addQuantizeKwargOptions, quantizeKwargsFromOptions } from './kwargsOptions';
 import { loadMatrix } from './loadInputs';
-import { printResult } from './output';
+import { printNote, printResult } from './output';
 
 export function registerQuantizeCommand(program: Command): void {
   const cmd = program
@@ -21,8 +21,7 @@ export function registerQuantizeCommand(program: Command): void {
   addQuantizeKwargOptions(cmd);
   cmd.action(async (input: string, opts: Record<string, unknown>) => {
     const kwargs = resolveQuantizeKwargs(quantizeKwargsFromOptions(opts));
-    await initBackends(opts.backend as string);
-    const backend = getBackend(opts.backend as string);
+    const backend = await backendForCommand(opts.backend as string, printNote);
     const loaded = await loadMatrix(input, opts.tensor as string | undefined);
     const started = performance.now();
     const q = await backend.quantize(loaded.matrix, kwargs);

@@ -11,7 +11,8 @@ import type { SweepResult } from '../../app/sweep/model';
 import { planSweep } from '../../app/sweep/planSweep';
 import { runSweep } from '../../app/sweep/runSweep';
 import { summarizeSweep, variantLabel } from '../../app/sweep/sweepTable';
-import { getBackend, initBackends } from '../compute/backends';
+import { backendForCommand } from '../compute/backends';
+import { printNote } from './output';
 import { openTensorFileAtPath } from '../io/openTensorFileAtPath';
 import { GENERATOR } from '../report/exports';
 import { checkOutputPaths, writeOutput } from '../report/outputFiles';
@@ -97,8 +98,7 @@ export function registerSweepCommand(program: Command): void {
           transpose: Boolean(opts.transpose),
         },
       };
-      await initBackends(opts.backend as string);
-      const backend = getBackend(opts.backend as string);
+      const backend = await backendForCommand(opts.backend as string, printNote);
       const opened = await openTensorFileAtPath(checkpoint);
       const quiet = Boolean(opts.quiet);
       const tty = process.stderr.isTTY === true;

@@ -1,6 +1,6 @@
 import type { Backend, BackendName, BackendStatus } from '../../app/backends/backend';
 import { referenceBackend } from '../../app/backends/referenceBackend';
-import { parseBackendName, selectBackend } from '../../app/backends/selection';
+import { parseBackendName, referenceFallbackNotice, selectBackend } from '../../app/backends/selection';
 import { nativeAddon, registerCudaBackend, registerNativeBackends } from './nativeAddon';
 
 /**
@@ -80,14 +80,20 @@ export async function initBackends(requested = 'auto'): Promise<void> {
   else ensureNativeBackends();
 }
 
-/**
- * One line for the CLI and UI when a request runs on the reference backend because the native
- * one cannot: why, and how to fix it. Null when the native CPU backend is there (or the
- * reference was asked for by name).
- */
+/** The reference-fallback notice (app/backends/selection.ts) for this process's backends. */
 export function backendNotice(requested = 'auto'): string | null {
   ensureNativeBackends();
-  const cpu = currentStatuses().find((s) => s.name === 'cpu');
-  if (cpu?.available || getBackend(requested).name !== 'reference' || requested.toLowerCase() !== 'auto') return null;
-  return `the native CPU backend is unavailable (${cpu?.reason ?? 'not registered'}); using the reference backend, which is much slower`;
+  return referenceFallbackNotice(requested, currentStatuses());
+}
+
+/**
+ * The backend a CLI command runs on: loads what `requested` needs, resolves it, and tells the
+ * user on stderr when auto fell back to the reference backend.
+ */
+export async function backendForCommand(requested: string, warn: (line: string) => void): Promise<Backend> {
+  await initBackends(requested);
+  const backend = getBackend(requested);
+  const notice = backendNotice(requested);
+  if (notice) warn(notice);
+  return backend;
 }

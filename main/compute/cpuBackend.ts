@@ -1,4 +1,4 @@
-import { ErrorMetricsAccumulator, type ErrorMetrics } from '../../app/analysis/metrics';
+import { errorMetricsFromSums } from '../../app/analysis/metrics';
 import type { RawField } from '../../app/analysis/pooling';
 import { BLOCK_MSE_LOG10_BINS, logBinGrid, SCALE_LOG2_BINS } from '../../app/analysis/logBins';
 import type { SideReductions } from '../../app/analysis/sideReductions';
@@ -14,7 +14,7 @@ import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/k
 import { checkQuantizableMatrix } from '../../app/quantize/prepare';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { Matrix } from '../../app/tensors/matrix';
-import type { NativeCpu, NativeErrorSums, NativeField, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
+import type { NativeCpu, NativeField, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
 import { runNativeJob, uninitialized } from './nativeJob';
 
 /**
@@ -43,25 +43,6 @@ const NATIVE_CODES: Readonly<Record<string, Fp4ErrorCode>> = {
 /** The job argument of one cpu call (threads, ISA, cancel flag, progress). */
 function runJob<T>(options: CpuBackendOptions, control: JobControl | undefined, call: (job: NativeJob) => Promise<T>): Promise<T> {
   return runNativeJob(control, { threads: options.threads ?? 0, isa: options.isa ?? 'auto' }, NATIVE_CODES, call);
-}
-
-/**
- * The metrics of native running sums through app/analysis's own accumulator, so the formulas
- * stay in one place. The accumulator has no public way in for sums yet; its fields are set by
- * name (test/native/analysis.parity.test.ts pins those names).
- */
-export function metricsFromSums(sums: NativeErrorSums): ErrorMetrics {
-  const acc = new ErrorMetricsAccumulator();
-  Object.assign(acc as unknown as Record<string, number>, {
-    n: sums.count,
-    sumErr2: sums.sumErr2,
-    sumAbsErr: sums.sumAbsErr,
-    maxAbs: sums.maxAbs,
-    sumRef2: sums.sumRef2,
-    sumApprox2: sums.sumApprox2,
-    sumDot: sums.sumDot,
-  });
-  return acc.result();
 }
 
 function nativeField(field: RawField, rows: number, cols: number): NativeField {
@@ -196,7 +177,7 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
         ),
       );
       return {
-        metrics: metricsFromSums(sums),
+        metrics: errorMetricsFromSums(sums),
         amax,
         blockMse,
         blockMaxAbs,

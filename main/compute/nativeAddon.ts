@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { Backend, BackendName } from '../../app/backends/backend';
 import { createCpuBackend, type CpuBackendOptions } from './cpuBackend';
 import { createCudaBackend } from './cudaBackend';
+import type { ErrorSums } from '../../app/analysis/metrics';
 
 /**
  * The one place the native addon (native/build/Release/fp4lab.node) is loaded. It tries
@@ -53,16 +54,8 @@ export interface NativeQuantizeParams {
 
 export type NativeGemmKernel = 'portable_fp32' | 'avx2_fp32' | 'avx512_fp32' | 'avx512_bf16';
 
-/** ErrorMetricsAccumulator's running sums (app/analysis/metrics.ts), from a native pass. */
-export interface NativeErrorSums {
-  count: number;
-  sumErr2: number;
-  sumAbsErr: number;
-  maxAbs: number;
-  sumRef2: number;
-  sumApprox2: number;
-  sumDot: number;
-}
+/** The running sums of app/analysis/metrics.ts, from a native pass. */
+export type NativeErrorSums = ErrorSums;
 
 export interface NativeCpuInfo {
   abiVersion: number;

@@ -1,4 +1,5 @@
 import { AUTO_ORDER, type BackendStatus } from '../../app/backends/backend';
+import { referenceFallbackNotice } from '../../app/backends/selection';
 import { OUT_DTYPES, type OutDType } from '../../app/matmul/outDtype';
 import { FP4_FORMATS, type Fp4Format } from '../../app/quantize/kwargs';
 import type { SharedOptions } from '../state/workbench';
@@ -18,6 +19,7 @@ const BACKEND_WORDS = ['auto', 'reference', 'cpu', 'cuda'] as const;
 export function SharedOptionsPanel(props: SharedOptionsPanelProps) {
   const { options, backends, problems } = props;
   const statusOf = (name: string) => backends?.find((b) => b.name === name);
+  const fallbackNotice = backends ? referenceFallbackNotice(options.backend, backends) : null;
   const ordered = backends ? [...backends].sort((x, y) => AUTO_ORDER.indexOf(x.name) - AUTO_ORDER.indexOf(y.name)) : [];
   const autoName = ordered.find((b) => b.available)?.name;
   return (
@@ -79,6 +81,11 @@ export function SharedOptionsPanel(props: SharedOptionsPanelProps) {
         ))}
         {backends === null && <li>checking backends…</li>}
       </ul>
+      {fallbackNotice && (
+        <p className="backend-notice" role="status" data-testid="backend-notice">
+          {fallbackNotice}
+        </p>
+      )}
       <Field id="compare-rules" inline label="compare all scale rules" hint="also run every scale rule and both formats for the comparison view (7 more quantizations per side)">
         <input id="compare-rules" type="checkbox" aria-label="compare all scale rules" checked={options.compareRules} onChange={(e) => props.onChange('compareRules', e.target.checked)} />
       </Field>

@@ -139,6 +139,8 @@ describe('renderer in web mode (fp4lab serve)', () => {
     expectSameMetrics(await shownMetrics('a'), ws.result.a.metrics, 'sample A');
     expectSameMetrics(await shownMetrics('b'), ws.result.b!.metrics, 'sample B');
     expectSameMetrics(await shownMetrics('out'), ws.result.matmul!.metrics, 'sample A @ B.T');
+    // The native backend is built here: no fallback notice.
+    expect(await page.getByTestId('backend-notice').count()).toBe(0);
     await page.waitForTimeout(300); // let the detail tiles land before the picture
     await shot('01-sample-analysed.png');
     expect(errors, errors.join('\n')).toEqual([]);
@@ -383,6 +385,26 @@ describe('renderer in web mode (fp4lab serve)', () => {
         }),
     );
     expect(outcome).toEqual({ ran: false, directive: 'script-src-elem' });
+  });
+});
+
+describe('web mode where the native addon did not load', () => {
+  it('runs on the reference backend and says why, next to the backend choice', async () => {
+    const fallback = await startWebMode([], [], 60_000, { FP4LAB_NATIVE: 'off', FP4LAB_CUDA: 'off' });
+    const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const pageErrors = watchPageErrors(p);
+    try {
+      await p.goto(fallback.url);
+      await expect.poll(() => p.getByTestId('backend-notice').textContent(), { timeout: 30_000 }).toBe(
+        'the native CPU backend is unavailable (disabled by FP4LAB_NATIVE=off); using the reference backend, which gives the same numbers but is much slower',
+      );
+      await expect.poll(() => p.getByRole('contentinfo').textContent(), { timeout: 60_000 }).toMatch(/analysis \S+ · reference · /);
+      await p.getByTestId('backend-notice').screenshot({ path: join(SHOTS, '14-backend-notice.png') });
+      expect(pageErrors, pageErrors.join('\n')).toEqual([]);
+    } finally {
+      await p.close();
+      await fallback.close();
+    }
   });
 });
 

@@ -11,6 +11,8 @@ import type { Matrix } from '../../app/tensors/matrix';
 import { backendNotice, backendStatuses, getBackend, initBackends } from '../../main/compute/backends';
 import { createCpuBackend } from '../../main/compute/cpuBackend';
 import { loadNativeAddon, registerNativeBackends, type AddonLoad } from '../../main/compute/nativeAddon';
+import { runFp4lab } from '../helpers/cli';
+import { goldenDir } from '../helpers/paths';
 import { edgeMatrix, firstDifference, nativeDisabled, quantizeDifference, requireAddon, rngFrom, testSeed } from './nativeKit';
 
 // The `cpu` backend as the rest of the app sees it: registered by the one addon loader, picked by
@@ -170,6 +172,26 @@ describe.skipIf(nativeDisabled)('the cpu backend', () => {
 });
 
 describe('without the native addon', () => {
+  it('the CLI runs on the reference backend and notes why on stderr (JSON on stdout stays clean)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fp4lab-fallback-'));
+    try {
+      const input = join(goldenDir(), 'x11_randn_100x200.safetensors');
+      const env = { FP4LAB_NATIVE: 'off', FP4LAB_CUDA: 'off' };
+      const auto = runFp4lab(['quantize', input, '--tensor', 'x', '-o', join(dir, 'q.safetensors'), '--json'], { env });
+      expect(auto.status).toBe(0);
+      expect(auto.stderr).toBe('fp4lab: note: the native CPU backend is unavailable (disabled by FP4LAB_NATIVE=off); using the reference backend, which gives the same numbers but is much slower\n');
+      expect(JSON.parse(auto.stdout).backend).toBe('reference');
+      const named = runFp4lab(['quantize', input, '--tensor', 'x', '-o', join(dir, 'q2.safetensors'), '--json', '--backend', 'reference'], { env });
+      expect(named.status).toBe(0);
+      expect(named.stderr).toBe('');
+      const withNative = runFp4lab(['quantize', input, '--tensor', 'x', '-o', join(dir, 'q3.safetensors'), '--json'], { env: { FP4LAB_CUDA: 'off' } });
+      expect(withNative.stderr).toBe('');
+      expect(JSON.parse(withNative.stdout).backend).toBe(nativeDisabled ? 'reference' : 'cpu');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('auto runs on the reference backend and the notice says why', async () => {
     // A fresh module graph with the addon disabled, as on a machine where the build failed.
     const { vi } = await import('vitest');
@@ -180,7 +202,8 @@ describe('without the native addon', () => {
       const backends = await import('../../main/compute/backends');
       await backends.initBackends();
       expect(backends.getBackend('auto').name).toBe('reference');
-      expect(backends.backendNotice('auto')).toBe('the native CPU backend is unavailable (disabled by FP4LAB_NATIVE=off); using the reference backend, which is much slower');
+      expect(backends.backendNotice('auto')).toBe('the native CPU backend is unavailable (disabled by FP4LAB_NATIVE=off); using the reference backend, which gives the same numbers but is much slower');
+      expect(backends.backendNotice('reference')).toBeNull();
       expect(() => backends.getBackend('cpu')).toThrow("backend 'cpu' is unavailable: disabled by FP4LAB_NATIVE=off");
     } finally {
       if (before === undefined) delete process.env.FP4LAB_NATIVE;

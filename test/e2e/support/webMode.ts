@@ -14,8 +14,12 @@ export interface WebMode {
   close(): Promise<void>;
 }
 
-export function startWebMode(files: readonly string[] = [], extraArgs: readonly string[] = [], timeoutMs = 60_000): Promise<WebMode> {
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'fp4lab.mjs'), 'serve', '--port', '0', ...extraArgs, ...files], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startWebMode(files: readonly string[] = [], extraArgs: readonly string[] = [], timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): Promise<WebMode> {
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'fp4lab.mjs'), 'serve', '--port', '0', ...extraArgs, ...files], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let log = '';
   const close = () =>
     new Promise<void>((resolve) => {
