@@ -10,16 +10,11 @@
 #include <cstring>
 
 #include "analysis_kernels.h"
+#include "scalar_codecs.h"
 
 // Internal linkage: compiled into the AVX-512 translation unit too (see scalar_codecs.h).
 namespace fp4lab {
 namespace {
-
-inline uint32_t bits_of(float x) {
-  uint32_t u;
-  std::memcpy(&u, &x, sizeof u);
-  return u;
-}
 
 // The bin of a float given its bits, or -1 (zero, negative, non-finite, below the first threshold).
 // One step past the bucket's bin, without a branch, covers the app's grids everywhere but among
@@ -34,7 +29,7 @@ inline int32_t log_bin(const LogBinLookup& g, uint32_t bits) {
 }
 
 inline void count_log_bin(const LogBinLookup& g, std::vector<int64_t>& counts, float v) {
-  const int32_t i = log_bin(g, bits_of(v));
+  const int32_t i = log_bin(g, float_bits(v));
   counts[static_cast<size_t>(i < 0 ? g.count() : i)]++;
 }
 

@@ -21,15 +21,12 @@ import { SeededRandom } from '../../app/samples/seededRandom';
 import type { Matrix } from '../../app/tensors/matrix';
 import { createCpuBackend } from '../../main/compute/cpuBackend';
 import { nativeAddon } from '../../main/compute/nativeAddon';
+import { benchOptions } from './benchOptions';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const RUNS = Math.max(5, Number(arg('runs', '5')));
-const SIZES = arg('sizes', '4096,8192').split(',').map(Number);
-const WITH_TS = argv.includes('--ts');
+const options = benchOptions();
+const RUNS = options.runs;
+const SIZES = options.sizes;
+const WITH_TS = options.flag('ts');
 const SEED = 20260612;
 
 setFlagsFromString('--expose-gc');

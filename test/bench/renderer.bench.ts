@@ -23,15 +23,12 @@ import { REPO_ROOT } from '../helpers/paths';
 import { launchChromium } from '../e2e/support/browser';
 import { productionEnv } from '../e2e/support/buildRenderer';
 import { startWebMode } from '../e2e/support/webMode';
+import { benchOptions } from './benchOptions';
 
-const argv = process.argv.slice(2);
-const arg = (name: string, fallback: string): string => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
-const RUNS = Math.max(5, Number(arg('runs', '5')));
-const SIZES = arg('sizes', '4096,8192').split(',').map(Number);
-const BACKEND = arg('backend', 'cpu');
+const options = benchOptions();
+const RUNS = options.runs;
+const SIZES = options.sizes;
+const BACKEND = options.value('backend', 'cpu');
 const SEED = 20260612;
 
 /** A weight-like bf16 matrix (outlier columns, as in the sample) written as safetensors. */

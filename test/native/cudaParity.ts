@@ -154,6 +154,38 @@ function matmulErrorBound(e: number, absSum: number, k: number, outDtype: OutDTy
   return 1.01 * k * 2 ** -24 * absSum + (3 * 2 ** -24 + castRelative) * Math.abs(e) + castAbsolute + 3 * 2 ** -150;
 }
 
+/**
+ * How the outputs of a @ b.T (logical m x n; each backend's values by name) stand against the
+ * exact product: how many are outside matmulErrorBound, the first such one, and the largest
+ * share of the bound the first output uses.
+ */
+function againstExactProduct(
+  a: QuantizedMatrix,
+  b: QuantizedMatrix,
+  m: number,
+  n: number,
+  outDtype: OutDType,
+  outputs: readonly (readonly [string, Float32Array])[],
+): { bad: number; firstBad: string; worstShare: number } {
+  const { exact, absSum, k } = exactProduct(a, b, m, n);
+  const nc = a.normconst * b.normconst;
+  let bad = 0;
+  let firstBad = '';
+  let worstShare = 0;
+  for (let t = 0; t < m * n; t++) {
+    const e = exact[t] * nc;
+    const bound = matmulErrorBound(e, absSum[t] * nc, k, outDtype);
+    worstShare = Math.max(worstShare, Math.abs(outputs[0][1][t] - e) / bound);
+    for (const [who, data] of outputs) {
+      if (!(Math.abs(data[t] - e) <= bound)) {
+        bad++;
+        firstBad ||= `${who} out[${Math.floor(t / n)}][${t % n}] = ${data[t]}, exact ${e}, bound ${bound}`;
+      }
+    }
+  }
+  return { bad, firstBad, worstShare };
+}
+
 export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
   const { log, seed } = ctx;
   // Resolved when a check runs, not when the list is made.
@@ -395,33 +427,24 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
           const options = { out_dtype: outDtype, out_shape: [m, n] as [number, number] };
           const ours = await cuda.matmul(a, b, options);
           const ref = await referenceBackend.matmul(a, b, options);
-          const { exact, absSum, k: kk } = exactProduct(a, b, m, n);
-          const nc = a.normconst * b.normconst;
-          let bad = 0;
-          let firstBad = '';
+          const { bad, firstBad, worstShare } = againstExactProduct(a, b, m, n, outDtype, [
+            ['cuda', ours.data],
+            ['reference', ref.data],
+          ]);
           let refScale = 0;
           let maxDiff = 0;
-          for (let t = 0; t < m * n; t++) {
-            const e = exact[t] * nc;
-            const bound = matmulErrorBound(e, absSum[t] * nc, kk, outDtype);
-            for (const [who, v] of [
-              ['cuda', ours.data[t]],
-              ['reference', ref.data[t]],
-            ] as const) {
-              if (!(Math.abs(v - e) <= bound)) {
-                bad++;
-                firstBad ||= `${who} out[${Math.floor(t / n)}][${t % n}] = ${v}, exact ${e}, bound ${bound}`;
-              }
-            }
-            if (outDtype === 'float32') {
+          if (outDtype === 'float32') {
+            worstBoundShare = Math.max(worstBoundShare, worstShare);
+            for (let t = 0; t < m * n; t++) {
               const d = Math.abs(ours.data[t] - ref.data[t]);
               if (ref.data[t] !== 0) maxRel = Math.max(maxRel, d / Math.abs(ref.data[t]));
               refScale = Math.max(refScale, Math.abs(ref.data[t]));
               maxDiff = Math.max(maxDiff, d);
               sumSqDiff += d * d;
               sumSqRef += ref.data[t] * ref.data[t];
-              worstBoundShare = Math.max(worstBoundShare, Math.abs(ours.data[t] - e) / bound);
-            } else {
+            }
+          } else {
+            for (let t = 0; t < m * n; t++) {
               bf16Outputs++;
               if (ours.bits![t] !== ref.bits![t]) bf16BitsDiffer++;
             }
@@ -470,20 +493,10 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
             const options = { out_dtype: outDtype, out_shape: [m, n] as [number, number] };
             const ours = await cuda.matmul(a, b, options);
             const ref = await referenceBackend.matmul(a, b, options);
-            const { exact, absSum, k: kk } = exactProduct(a, b, m, n);
-            const nc = a.normconst * b.normconst;
-            let bad = 0;
-            let firstBad = '';
-            for (let t = 0; t < m * n; t++) {
-              const e = exact[t] * nc;
-              const bound = matmulErrorBound(e, absSum[t] * nc, kk, outDtype);
-              for (const [who, v] of [['cuda', ours.data[t]], ['reference', ref.data[t]]] as const) {
-                if (!(Math.abs(v - e) <= bound)) {
-                  bad++;
-                  firstBad ||= `${who} out[${Math.floor(t / n)}][${t % n}] = ${v}, exact ${e}, bound ${bound}`;
-                }
-              }
-            }
+            const { bad, firstBad } = againstExactProduct(a, b, m, n, outDtype, [
+              ['cuda', ours.data],
+              ['reference', ref.data],
+            ]);
             if (bad > 0) failures.push(`${c.what} ${outDtype} [${m}x${k}] @ [${n}x${k}].T: ${bad} outputs outside the bound; first: ${firstBad}`);
           }
         log(`matmul at the MXFP4 exponent extremes (seed ${seed}): ${total - failures.length} of ${total} within the bound`);
