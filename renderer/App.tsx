@@ -56,7 +56,7 @@ export function App({ api, host, apiLabel }: { api: Api; host: Host; apiLabel: s
   const [opening, setOpening] = useState<string | null>(null);
   const [startupError, setStartupError] = useState<ApiError | null>(null);
   const [themeName, setThemeName] = usePreference('theme', systemTheme, isThemeName);
-  const [panes, setPanes] = usePreference('panes', () => ({ left: 270, right: 290 }), isPaneWidths);
+  const [panes, setPanes] = usePreference('panes', () => ({ left: 270, right: 310 }), isPaneWidths);
   const [tab, setTab] = useState<TabId>('heatmaps');
   const [side, setSide] = useState<'a' | 'b'>('a');
   const [viewports, setViewports] = useState<Record<string, Viewport | null>>({});
