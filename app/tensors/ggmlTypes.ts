@@ -208,6 +208,67 @@ function dequantizeQ6K(b: Uint8Array, out: Float32Array): void {
   }
 }
 
+/** IQ4_NL / IQ4_XS: 4-bit indices into ggml's non-linear table (kvalues_iq4nl). */
+const IQ4_VALUES = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+
+/** 16 bytes of IQ4 indices times dl: low nibbles give values 0-15, high nibbles 16-31. */
+function iq4Group(b: Uint8Array, qs: number, dl: number, out: Float32Array, o: number): void {
+  for (let j = 0; j < 16; j++) {
+    out[o + j] = dl * IQ4_VALUES[b[qs + j] & 0xf];
+    out[o + j + 16] = dl * IQ4_VALUES[b[qs + j] >> 4];
+  }
+}
+
+function dequantizeIq4Nl(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, o = 0; o < out.length; blk += 18, o += 32) iq4Group(b, blk + 2, f16(b, blk), out, o);
+}
+
+function dequantizeIq4Xs(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, o = 0; o < out.length; blk += 136) {
+    const d = f16(b, blk);
+    const scalesH = b[blk + 2] | (b[blk + 3] << 8);
+    for (let ib = 0; ib < 8; ib++, o += 32) {
+      const ls = ((b[blk + 4 + (ib >> 1)] >> (4 * (ib & 1))) & 0xf) | (((scalesH >> (2 * ib)) & 3) << 4);
+      // d * (ls - 32) is exact in fp32 (11 x 6 significant bits), as ggml's float product.
+      iq4Group(b, blk + 8 + 16 * ib, d * (ls - 32), out, o);
+    }
+  }
+}
+
+/**
+ * The n-th trit of a TQ1_0 byte, minus 1: the byte stores trits as a base-3 fraction, so the byte
+ * times 3^n (kept to 8 bits) times 3, >> 8, is the n-th trit.
+ */
+const POW3 = [1, 3, 9, 27, 81, 243];
+const tritMinusOne = (byte: number, n: number): number => ((((byte * POW3[n]) & 0xff) * 3) >> 8) - 1;
+
+/**
+ * TQ1_0 (ternary, 1.69 bits per value): values (trit - 1) * d; 32 bytes x 5 trits, 16 bytes x 5,
+ * then the 4 qh bytes x 4 trits, as ggml's dequantize_row_tq1_0 walks them.
+ */
+function dequantizeTq1_0(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, y = 0; y < out.length; blk += 54) {
+    const d = f16(b, blk + 52);
+    for (const [start, len, trits] of [
+      [0, 32, 5],
+      [32, 16, 5],
+    ] as const) {
+      for (let n = 0; n < trits; n++) for (let m = 0; m < len; m++) out[y++] = tritMinusOne(b[blk + start + m], n) * d;
+    }
+    for (let n = 0; n < 4; n++) for (let j = 0; j < 4; j++) out[y++] = tritMinusOne(b[blk + 48 + j], n) * d;
+  }
+}
+
+/** TQ2_0 (ternary, 2 bits): four 2-bit codes per byte, (code - 1) * d, 32-byte runs. */
+function dequantizeTq2_0(b: Uint8Array, out: Float32Array): void {
+  for (let blk = 0, y = 0; y < out.length; blk += 66) {
+    const d = f16(b, blk + 64);
+    for (let j = 0; j < 64; j += 32) {
+      for (let l = 0; l < 4; l++) for (let m = 0; m < 32; m++) out[y++] = (((b[blk + j + m] >> (2 * l)) & 3) - 1) * d;
+    }
+  }
+}
+
 const TYPES: GgmlType[] = [
   { id: 0, name: 'F32', blockSize: 1, typeSize: 4, dtype: 'F32' },
   { id: 1, name: 'F16', blockSize: 1, typeSize: 2, dtype: 'F16' },
@@ -227,10 +288,10 @@ const TYPES: GgmlType[] = [
   { id: 17, name: 'IQ2_XS', blockSize: 256, typeSize: 74 },
   { id: 18, name: 'IQ3_XXS', blockSize: 256, typeSize: 98 },
   { id: 19, name: 'IQ1_S', blockSize: 256, typeSize: 50 },
-  { id: 20, name: 'IQ4_NL', blockSize: 32, typeSize: 18 },
+  { id: 20, name: 'IQ4_NL', blockSize: 32, typeSize: 18, dequantize: dequantizeIq4Nl },
   { id: 21, name: 'IQ3_S', blockSize: 256, typeSize: 110 },
   { id: 22, name: 'IQ2_S', blockSize: 256, typeSize: 82 },
-  { id: 23, name: 'IQ4_XS', blockSize: 256, typeSize: 136 },
+  { id: 23, name: 'IQ4_XS', blockSize: 256, typeSize: 136, dequantize: dequantizeIq4Xs },
   { id: 24, name: 'I8', blockSize: 1, typeSize: 1, dtype: 'I8' },
   { id: 25, name: 'I16', blockSize: 1, typeSize: 2, dtype: 'I16' },
   { id: 26, name: 'I32', blockSize: 1, typeSize: 4, dtype: 'I32' },
@@ -238,8 +299,8 @@ const TYPES: GgmlType[] = [
   { id: 28, name: 'F64', blockSize: 1, typeSize: 8, dtype: 'F64' },
   { id: 29, name: 'IQ1_M', blockSize: 256, typeSize: 56 },
   { id: 30, name: 'BF16', blockSize: 1, typeSize: 2, dtype: 'BF16' },
-  { id: 34, name: 'TQ1_0', blockSize: 256, typeSize: 54 },
-  { id: 35, name: 'TQ2_0', blockSize: 256, typeSize: 66 },
+  { id: 34, name: 'TQ1_0', blockSize: 256, typeSize: 54, dequantize: dequantizeTq1_0 },
+  { id: 35, name: 'TQ2_0', blockSize: 256, typeSize: 66, dequantize: dequantizeTq2_0 },
   { id: 39, name: 'MXFP4', blockSize: 32, typeSize: 17, dequantize: dequantizeMxfp4 },
   { id: 40, name: 'NVFP4', blockSize: 64, typeSize: 36, dequantize: dequantizeNvfp4 },
   { id: 41, name: 'Q1_0', blockSize: 128, typeSize: 18 },

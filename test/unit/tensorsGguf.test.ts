@@ -183,6 +183,49 @@ describe('GGUF', () => {
       },
     ],
   ];
+  /**
+   * IQ4 and ternary types, the same way: element e of 256 values from ggml-common.h's block
+   * layouts (IQ4_NL: eight 18-byte blocks per 256 values) and dequantize_row_iq4_* / _tq*_0.
+   */
+  const IQ4 = [-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113];
+  const nibble = (b: Uint8Array, at: number, w: number): number => (w < 16 ? b[at + w] & 15 : b[at + w - 16] >> 4);
+  const tritOf = (byte: number, n: number): number => Math.floor((((byte * 3 ** n) % 256) * 3) / 256);
+  const OTHER_TYPES: [string, number, number, number[], (b: Uint8Array, e: number) => number][] = [
+    ['IQ4_NL', 20, 144, [0, 18, 36, 54, 72, 90, 108, 126], (b, e) => f16At(b, 18 * (e >> 5)) * IQ4[nibble(b, 18 * (e >> 5) + 2, e & 31)]],
+    [
+      'IQ4_XS',
+      23,
+      136,
+      [0],
+      (b, e) => {
+        const ib = e >> 5;
+        const ls = ((ib & 1 ? b[4 + (ib >> 1)] >> 4 : b[4 + (ib >> 1)]) & 15) + 16 * (((b[2] | (b[3] << 8)) >> (2 * ib)) & 3);
+        return Math.fround(f16At(b, 0) * (ls - 32)) * IQ4[nibble(b, 8 + 16 * ib, e & 31)];
+      },
+    ],
+    [
+      'TQ1_0',
+      34,
+      54,
+      [52],
+      (b, e) => {
+        const [byte, n] = e < 160 ? [b[e % 32], Math.floor(e / 32)] : e < 240 ? [b[32 + ((e - 160) % 16)], Math.floor((e - 160) / 16)] : [b[48 + ((e - 240) % 4)], Math.floor((e - 240) / 4)];
+        return (tritOf(byte, n) - 1) * f16At(b, 52);
+      },
+    ],
+    ['TQ2_0', 35, 66, [64], (b, e) => ((((b[32 * (e >> 7) + (e & 31)] >> (2 * ((e >> 5) & 3))) & 3) - 1) * f16At(b, 64))],
+  ];
+  for (const [name, type, size, scaleAt, element] of OTHER_TYPES) {
+    it(`decodes ${name} like ggml's dequantize_row`, async () => {
+      const blocks = randomBytes(size * 3);
+      for (let i = 0; i < 3; i++) for (const at of scaleAt) blocks[i * size + at + 1] &= 0x5f; // finite fp16 scales
+      const f = await open(buildGguf([{ name: 'q', dims: [256, 3], type, data: blocks }]));
+      expect(f.tensors[0].encoding).toMatchObject({ name, storedByteLength: size * 3 });
+      const want = Float32Array.from({ length: 768 }, (_, e) => element(blocks.subarray(Math.floor(e / 256) * size), e % 256));
+      expect(await readF32(f, 'q')).toEqual(want);
+    });
+  }
+
   for (const [name, type, size, element] of K_QUANTS) {
     it(`decodes ${name} like ggml's dequantize_row`, async () => {
       const blocks = randomBytes(size * 3);
