@@ -31,7 +31,7 @@ writeFileSync(
   buildGguf([
     { name: 'token_embd.weight', dims: [32, 2], type: 8, data: q8 },
     { name: 'output_norm.weight', dims: [4], type: 0, data: f32Bytes([1, 1, 1, 1]) },
-    { name: 'blk.0.ffn_down.weight', dims: [256], type: 23, data: new Uint8Array(136) },
+    { name: 'blk.0.ffn_down.weight', dims: [256], type: 16, data: new Uint8Array(66) },
   ]),
 );
 
@@ -52,7 +52,7 @@ describe('fp4lab CLI on every format', () => {
     const r = fp4lab('inspect', ggufPath);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/token_embd\.weight\s+Q8_0\s+\[2, 32\]\s+68 B\s+\(decoded to F32\)/);
-    expect(r.stdout).toMatch(/blk\.0\.ffn_down\.weight\s+IQ4_XS\s+\[256\]\s+136 B\s+\(not supported yet\)/);
+    expect(r.stdout).toMatch(/blk\.0\.ffn_down\.weight\s+IQ2_XXS\s+\[256\]\s+66 B\s+\(not supported yet\)/);
   });
 
   it('refuses malicious.pt with exit code 1 and one line on stderr', () => {
@@ -85,7 +85,7 @@ describe('fp4lab CLI on every format', () => {
   });
 
   it('export names what is wrong: unsupported GGUF types, unknown tensors, other extensions', () => {
-    expect(fp4lab('export', ggufPath, '--tensor', 'blk.0.ffn_down.weight', '-o', join(dir, 'x.npy')).stderr).toMatch(/tensor 'blk\.0\.ffn_down\.weight' is GGUF type IQ4_XS, which FP4 Lab cannot decode yet/);
+    expect(fp4lab('export', ggufPath, '--tensor', 'blk.0.ffn_down.weight', '-o', join(dir, 'x.npy')).stderr).toMatch(/tensor 'blk\.0\.ffn_down\.weight' is GGUF type IQ2_XXS, which FP4 Lab cannot decode yet/);
     expect(fp4lab('export', ggufPath, '--tensor', 'nope', '-o', join(dir, 'x.npy')).stderr).toMatch(/tiny\.gguf has no tensor 'nope'; it has: token_embd\.weight, output_norm\.weight, blk\.0\.ffn_down\.weight/);
     const many = fp4lab('export', ggufPath, '-o', join(dir, 'x.npy'));
     expect(many.status).toBe(2);
