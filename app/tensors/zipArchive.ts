@@ -1,6 +1,7 @@
 import { Fp4Error } from '../errors';
 import type { ByteSource } from './byteSource';
 import { ByteCursor, decodeUtf8, latin1, readU16, readU32 } from './byteCursor';
+import { crc32 } from './crc32';
 import type { RawInflater } from './inflate';
 
 /**
@@ -36,6 +37,8 @@ export interface ZipMember {
   readonly compressedSize: number;
   readonly size: number;
   readonly localHeaderOffset: number;
+  /** CRC-32 of the uncompressed bytes, checked when a deflated member is inflated whole. */
+  readonly crc32: number;
 }
 
 export interface ZipArchive {
@@ -49,6 +52,8 @@ export interface ZipArchive {
   /** The first bytes of a member (all of it if shorter), without inflating the rest when possible. */
   readPrefix(member: ZipMember, limit: number): Promise<Uint8Array>;
 }
+
+const hex32 = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
 
 function zipError(source: string, message: string): Fp4Error {
   return new Fp4Error('FORMAT', `${source}: not a valid zip archive: ${message}`);
@@ -98,7 +103,8 @@ export async function openZipArchive(source: ByteSource, inflater?: RawInflater)
     cd.skip(4); // versions
     const flags = cd.u16();
     const method = cd.u16();
-    cd.skip(8); // time, date, crc-32
+    cd.skip(4); // time, date
+    const memberCrc = cd.u32();
     let compressedSize = cd.u32();
     let size = cd.u32();
     const nameLength = cd.u16();
@@ -124,7 +130,7 @@ export async function openZipArchive(source: ByteSource, inflater?: RawInflater)
     if (localHeaderOffset + 30 + compressedSize > source.size) {
       throw fail(`member '${memberName}' (${compressedSize} bytes at ${localHeaderOffset}) lies outside the ${source.size}-byte file`);
     }
-    members.push({ name: memberName, method, compressedSize, size, localHeaderOffset });
+    members.push({ name: memberName, method, compressedSize, size, localHeaderOffset, crc32: memberCrc });
   }
   const byName = new Map(members.map((m) => [m.name, m]));
 
@@ -155,6 +161,8 @@ export async function openZipArchive(source: ByteSource, inflater?: RawInflater)
       throw fail(`member '${m.name}' does not inflate to its declared ${m.size} bytes (${(e as Error).message})`);
     }
     if (out.length !== m.size) throw fail(`member '${m.name}' inflates to ${out.length} bytes, not its declared ${m.size}`);
+    const got = crc32(out);
+    if (got !== m.crc32) throw fail(`member '${m.name}' is corrupt: its bytes have CRC-32 ${hex32(got)}, the directory says ${hex32(m.crc32)}`);
     return out;
   };
 

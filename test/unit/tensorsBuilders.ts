@@ -1,4 +1,4 @@
-import { deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync } from 'node:zlib';
 import { concatChunks } from '../../app/tensors/safetensors';
 
 /**
@@ -20,6 +20,8 @@ export interface ZipInput {
   readonly deflate?: boolean;
   /** Write sizes/offset as 0xFFFFFFFF with a ZIP64 extra field (and ZIP64 end records). */
   readonly zip64?: boolean;
+  /** The CRC-32 the headers declare (default: the data's own, from node:zlib). */
+  readonly crc32?: number;
 }
 
 export function buildZip(members: readonly ZipInput[], options: { alignment?: number } = {}): Uint8Array {
@@ -31,16 +33,17 @@ export function buildZip(members: readonly ZipInput[], options: { alignment?: nu
     const body = m.deflate ? new Uint8Array(deflateRawSync(m.data)) : m.data;
     const name = new TextEncoder().encode(m.name);
     const method = m.deflate ? 8 : 0;
+    const crc = m.crc32 ?? crc32(m.data);
     // Pad the local extra field so stored data starts aligned (as torch does, 64 bytes).
     const base = offset + 30 + name.length;
     const pad = options.alignment ? (options.alignment - ((base + 4) % options.alignment)) % options.alignment : 0;
     const localExtra = pad ? [...u16(0x5a5a), ...u16(pad), ...new Array<number>(pad).fill(0x5a)] : [];
-    const local = [0x50, 0x4b, 0x03, 0x04, ...u16(20), ...u16(0x800), ...u16(method), ...u32(0), ...u32(0), ...u32(body.length), ...u32(m.data.length), ...u16(name.length), ...u16(localExtra.length)];
+    const local = [0x50, 0x4b, 0x03, 0x04, ...u16(20), ...u16(0x800), ...u16(method), ...u32(0), ...u32(crc), ...u32(body.length), ...u32(m.data.length), ...u16(name.length), ...u16(localExtra.length)];
     chunks.push(Uint8Array.from(local), name, Uint8Array.from(localExtra), body);
     const big = m.zip64 ? 0xffffffff : undefined;
     const extra = m.zip64 ? [...u16(1), ...u16(24), ...u64(m.data.length), ...u64(body.length), ...u64(offset)] : [];
     central.push(
-      ...[0x50, 0x4b, 0x01, 0x02, ...u16(45), ...u16(45), ...u16(0x800), ...u16(method), ...u32(0), ...u32(0)],
+      ...[0x50, 0x4b, 0x01, 0x02, ...u16(45), ...u16(45), ...u16(0x800), ...u16(method), ...u32(0), ...u32(crc)],
       ...u32(big ?? body.length),
       ...u32(big ?? m.data.length),
       ...u16(name.length),

@@ -1,4 +1,6 @@
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { crc32 } from '../../app/tensors/crc32';
 import { memoryByteSource } from '../../app/tensors/byteSource';
 import { serializeNpy } from '../../app/tensors/npy';
 import { openTensorFile } from '../../app/tensors/openTensorFile';
@@ -28,6 +30,20 @@ describe('zip archives', () => {
     expect(f.tensors[0].shape).toEqual([200, 500]);
     expect(bytesRead).toBeLessThan(archive.length / 2);
     expect(new Float32Array((await f.tensors[0].read()).slice().buffer)).toEqual(Float32Array.from(big));
+  });
+
+  it('checks a deflated member against its CRC-32: a corrupt one is named, a good one reads', async () => {
+    const data = npy([1.5, -2, 3, 4.25], [2, 2]);
+    const good = await open(buildZip([{ name: 'x.npy', data, deflate: true }]), 'good.npz');
+    expect(new Float32Array((await good.tensors[0].read()).slice().buffer)).toEqual(Float32Array.of(1.5, -2, 3, 4.25));
+    const corrupt = await open(buildZip([{ name: 'x.npy', data, deflate: true, crc32: (zlibCrc32(data) ^ 0x10) >>> 0 }]), 'bad.npz');
+    await expect(corrupt.tensors[0].read()).rejects.toThrow(/^bad\.npz: not a valid zip archive: member 'x\.npy' is corrupt: its bytes have CRC-32 0x[0-9a-f]{8}, the directory says 0x[0-9a-f]{8}$/);
+  });
+
+  it('computes CRC-32 as zlib does', () => {
+    let seed = 7;
+    const bytes = Uint8Array.from({ length: 5000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    for (const n of [0, 1, 7, 64, 4999, 5000]) expect(crc32(bytes.subarray(0, n))).toBe(zlibCrc32(bytes.subarray(0, n)));
   });
 
   it('refuses a member that claims more than DEFLATE can produce, before inflating', async () => {
