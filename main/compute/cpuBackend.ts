@@ -8,14 +8,11 @@ import { Fp4Error, invalidArgument, type Fp4ErrorCode } from '../../app/errors';
 import { checkOutDtype } from '../../app/matmul/outDtype';
 import { planFp4Matmul } from '../../app/matmul/fp4Matmul';
 import { checkQuantizedMatrix, type DequantizeOptions } from '../../app/quantize/dequantize';
-import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
-import { resolveHadamard } from '../../app/quantize/hadamard';
-import { resolveQuantizeKwargs, type QuantizeKwargs } from '../../app/quantize/kwargs';
-import { checkQuantizableMatrix } from '../../app/quantize/prepare';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { Matrix } from '../../app/tensors/matrix';
 import type { NativeCpu, NativeField, NativeIsa, NativeJob, NativePacked } from './nativeAddon';
 import { runNativeJob, uninitialized } from './nativeJob';
+import { quantizeOnNative } from './nativeQuantize';
 
 /**
  * The `cpu` backend: the native kernels (native/cpu) behind app/backends' Backend interface.
@@ -58,12 +55,6 @@ function packedOf(q: QuantizedMatrix): NativePacked {
   return { fp4_format: q.fp4_format, paddedRows: q.paddedRows, paddedCols: q.paddedCols, e2m1: q.e2m1, sf: q.sf, normconst: q.normconst };
 }
 
-function quantizeKwargsFor(x: Matrix, kwargsIn: QuantizeKwargs): { kwargs: QuantizeKwargs; had?: Float32Array } {
-  const kwargs = resolveQuantizeKwargs(kwargsIn);
-  const h = resolveHadamard(kwargs.had, x.dtype);
-  return { kwargs, had: h?.values };
-}
-
 export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}): { backend: Backend; detail: string } {
   if (options.isa !== undefined && !ISAS.includes(options.isa)) {
     throw invalidArgument(`cpu backend isa must be one of ${ISAS.join(', ')}; got ${JSON.stringify(options.isa)}`);
@@ -83,45 +74,8 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
   const backend: Backend = {
     name: 'cpu',
 
-    async quantize(x, kwargsIn, control): Promise<QuantizeResult> {
-      const { kwargs, had } = quantizeKwargsFor(x, kwargsIn);
-      if (x.rows === 0 || x.cols === 0) checkQuantizableMatrix(x); // throws the reference's error
-      const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
-      const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
-      const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
-      const out = {
-        e2m1: uninitialized(Uint8Array, (paddedRows * paddedCols) / 2),
-        sf: uninitialized(Uint8Array, blocks),
-        blockScales: uninitialized(Float32Array, blocks),
-        blockSelection: uninitialized(Uint8Array, blocks),
-      };
-      let normconst: number;
-      try {
-        ({ normconst } = await runJob(options, control, (job) =>
-          cpu.quantize(
-            x.data,
-            x.rows,
-            x.cols,
-            {
-              fp4_format: kwargs.fp4_format,
-              scale_rule: kwargs.scale_rule,
-              block_scale_2d: kwargs.block_scale_2d,
-              transpose: kwargs.transpose,
-              round_style: kwargs.round_style,
-              seed: kwargs.seed,
-              input_dtype: x.dtype,
-              had,
-            },
-            out,
-            job,
-          ),
-        ));
-      } catch (e) {
-        // The kernel only says that it saw NaN/Inf; the reference's check names where.
-        if (e instanceof Fp4Error && e.code === 'NON_FINITE') checkQuantizableMatrix(x);
-        throw e;
-      }
-      return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
+    quantize(x, kwargsIn, control): Promise<QuantizeResult> {
+      return quantizeOnNative(x, kwargsIn, control, (params, out, ctl) => runJob(options, ctl, (job) => cpu.quantize(x.data, x.rows, x.cols, params, out, job)));
     },
 
     async dequantize(q, dequantizeOptions: DequantizeOptions = {}, control): Promise<Matrix> {

@@ -1,16 +1,13 @@
 import type { Backend, JobControl, MatmulOptions, MatmulProduct } from '../../app/backends/backend';
-import { Fp4Error, invalidArgument, type Fp4ErrorCode } from '../../app/errors';
+import { invalidArgument, type Fp4ErrorCode } from '../../app/errors';
 import { planFp4Matmul } from '../../app/matmul/fp4Matmul';
 import { checkOutDtype } from '../../app/matmul/outDtype';
 import { checkQuantizedMatrix, type DequantizeOptions } from '../../app/quantize/dequantize';
-import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
-import { resolveHadamard } from '../../app/quantize/hadamard';
-import { resolveQuantizeKwargs } from '../../app/quantize/kwargs';
-import { checkQuantizableMatrix } from '../../app/quantize/prepare';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { Matrix } from '../../app/tensors/matrix';
 import type { NativeCuda, NativeCudaDeviceInfo, NativeCudaGemmPath, NativeCudaPacked, NativeJob } from './nativeAddon';
 import { runNativeJob, uninitialized } from './nativeJob';
+import { quantizeOnNative } from './nativeQuantize';
 
 /**
  * The `cuda` backend: libfp4lab_cuda (native/cuda) through the addon's `cuda` part, behind
@@ -72,46 +69,8 @@ export function createCudaBackend(cuda: NativeCuda, info: NativeCudaDeviceInfo, 
   const backend: Backend = {
     name: 'cuda',
 
-    async quantize(x, kwargsIn, control): Promise<QuantizeResult> {
-      const kwargs = resolveQuantizeKwargs(kwargsIn);
-      const had = resolveHadamard(kwargs.had, x.dtype)?.values;
-      if (x.rows === 0 || x.cols === 0) checkQuantizableMatrix(x); // throws the reference's error
-      const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
-      const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
-      const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
-      const out = {
-        e2m1: uninitialized(Uint8Array, (paddedRows * paddedCols) / 2),
-        sf: uninitialized(Uint8Array, blocks),
-        blockScales: uninitialized(Float32Array, blocks),
-        blockSelection: uninitialized(Uint8Array, blocks),
-      };
-      let normconst: number;
-      try {
-        ({ normconst } = await runJob(control, (job) =>
-          cuda.quantize(
-            x.data,
-            x.rows,
-            x.cols,
-            {
-              fp4_format: kwargs.fp4_format,
-              scale_rule: kwargs.scale_rule,
-              block_scale_2d: kwargs.block_scale_2d,
-              transpose: kwargs.transpose,
-              round_style: kwargs.round_style,
-              seed: kwargs.seed,
-              input_dtype: x.dtype,
-              had,
-            },
-            out,
-            job,
-          ),
-        ));
-      } catch (e) {
-        // The library names the first NaN/Inf too; the reference's check says it in the same words on every backend.
-        if (e instanceof Fp4Error && e.code === 'NON_FINITE') checkQuantizableMatrix(x);
-        throw e;
-      }
-      return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
+    quantize(x, kwargsIn, control): Promise<QuantizeResult> {
+      return quantizeOnNative(x, kwargsIn, control, (params, out, ctl) => runJob(ctl, (job) => cuda.quantize(x.data, x.rows, x.cols, params, out, job)));
     },
 
     async dequantize(q, options: DequantizeOptions = {}, control): Promise<Matrix> {
