@@ -5,8 +5,6 @@ import { isFp4Error } from '../../app/errors';
 import { float32ToBits } from '../../app/formats/float32';
 import type { OutDType } from '../../app/matmul/outDtype';
 import { dequantizeFromFp4 } from '../../app/quantize/dequantize';
-import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
-import { resolveHadamard } from '../../app/quantize/hadamard';
 import { FP4_FORMATS, ROUND_STYLES, SCALE_RULES, type Fp4Format, type QuantizeKwargs } from '../../app/quantize/kwargs';
 import { findNonFinite, prepareQuantizeInput } from '../../app/quantize/prepare';
 import { quantizeToFp4 } from '../../app/quantize/quantizeToFp4';
@@ -15,7 +13,7 @@ import type { FloatDType, Matrix } from '../../app/tensors/matrix';
 import type { NativeCuda } from '../../main/compute/nativeAddon';
 import { goldenPath, loadGoldenManifest } from '../golden/goldenCases';
 import { LoadedSafetensors } from '../helpers/safetensorsFile';
-import { edgeMatrix, firstDifference, POISON_BYTE, quantizeDifference, rngFrom } from './nativeKit';
+import { edgeMatrix, firstDifference, poisonedQuantize, quantizeDifference, rngFrom } from './nativeKit';
 
 /**
  * The `cuda` backend against the reference, as checks that need a GPU. Plain functions with
@@ -59,34 +57,9 @@ async function outcome(p: Promise<unknown>): Promise<string> {
   }
 }
 
-/** Run the raw binding's quantize with every output poisoned, as a QuantizeResult. */
-async function rawQuantize(raw: NativeCuda, x: Matrix, kwargs: QuantizeKwargs): Promise<QuantizeResult> {
-  const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
-  const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
-  const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
-  const out = {
-    e2m1: new Uint8Array((paddedRows * paddedCols) / 2).fill(POISON_BYTE),
-    sf: new Uint8Array(blocks).fill(POISON_BYTE),
-    blockScales: new Float32Array(blocks).fill(NaN),
-    blockSelection: new Uint8Array(blocks).fill(POISON_BYTE),
-  };
-  const { normconst } = await raw.quantize(
-    x.data,
-    x.rows,
-    x.cols,
-    {
-      fp4_format: kwargs.fp4_format,
-      scale_rule: kwargs.scale_rule,
-      block_scale_2d: kwargs.block_scale_2d,
-      transpose: kwargs.transpose,
-      round_style: kwargs.round_style,
-      seed: kwargs.seed,
-      input_dtype: x.dtype,
-      had: resolveHadamard(kwargs.had, x.dtype)?.values,
-    },
-    out,
-  );
-  return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
+/** The raw cuda binding's quantize with every output poisoned, as a QuantizeResult. */
+function rawQuantize(raw: NativeCuda, x: Matrix, kwargs: QuantizeKwargs): Promise<QuantizeResult> {
+  return poisonedQuantize(x, kwargs, (params, out) => raw.quantize(x.data, x.rows, x.cols, params, out));
 }
 
 /** Fails with the first `limit` failures listed, after counting all of them. */

@@ -5,7 +5,7 @@ import { resolveHadamard } from '../../app/quantize/hadamard';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { FloatDType, Matrix } from '../../app/tensors/matrix';
 import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
-import { nativeAddon, type NativeAddon, type NativeIsa, type NativePacked } from '../../main/compute/nativeAddon';
+import { nativeAddon, type NativeAddon, type NativeIsa, type NativePacked, type NativeQuantizeParams } from '../../main/compute/nativeAddon';
 
 /**
  * What the native tests share: the addon (a test run without it fails, unless FP4LAB_NATIVE=off
@@ -87,8 +87,15 @@ export function edgeMatrix(rng: () => number, rows: number, cols: number, dtype:
 
 export const POISON_BYTE = 0xab;
 
-/** Runs the addon's quantize with poisoned outputs, as a QuantizeResult. */
-export async function nativeQuantize(addon: NativeAddon, x: Matrix, kwargs: QuantizeKwargs, isa: NativeIsa, threads: number): Promise<QuantizeResult> {
+/**
+ * A native quantize (any binding's, through `call`) with every output poisoned first, as a
+ * QuantizeResult: a kernel that skips an element leaves the poison where the comparison sees it.
+ */
+export async function poisonedQuantize(
+  x: Matrix,
+  kwargs: QuantizeKwargs,
+  call: (params: NativeQuantizeParams, out: { e2m1: Uint8Array; sf: Uint8Array; blockScales: Float32Array; blockSelection: Uint8Array }) => Promise<{ normconst: number }>,
+): Promise<QuantizeResult> {
   const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
   const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
   const blocks = (paddedRows * paddedCols) / FORMAT_PARAMS[kwargs.fp4_format].blockSize;
@@ -98,25 +105,23 @@ export async function nativeQuantize(addon: NativeAddon, x: Matrix, kwargs: Quan
     blockScales: new Float32Array(blocks).fill(NaN),
     blockSelection: new Uint8Array(blocks).fill(POISON_BYTE),
   };
-  const h = resolveHadamard(kwargs.had, x.dtype);
-  const { normconst } = await addon.cpu.quantize(
-    x.data,
-    x.rows,
-    x.cols,
-    {
-      fp4_format: kwargs.fp4_format,
-      scale_rule: kwargs.scale_rule,
-      block_scale_2d: kwargs.block_scale_2d,
-      transpose: kwargs.transpose,
-      round_style: kwargs.round_style,
-      seed: kwargs.seed,
-      input_dtype: x.dtype,
-      had: h?.values,
-    },
-    out,
-    { isa, threads },
-  );
+  const params: NativeQuantizeParams = {
+    fp4_format: kwargs.fp4_format,
+    scale_rule: kwargs.scale_rule,
+    block_scale_2d: kwargs.block_scale_2d,
+    transpose: kwargs.transpose,
+    round_style: kwargs.round_style,
+    seed: kwargs.seed,
+    input_dtype: x.dtype,
+    had: resolveHadamard(kwargs.had, x.dtype)?.values,
+  };
+  const { normconst } = await call(params, out);
   return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
+}
+
+/** The cpu addon's quantize at one ISA level and thread count, outputs poisoned. */
+export function nativeQuantize(addon: NativeAddon, x: Matrix, kwargs: QuantizeKwargs, isa: NativeIsa, threads: number): Promise<QuantizeResult> {
+  return poisonedQuantize(x, kwargs, (params, out) => addon.cpu.quantize(x.data, x.rows, x.cols, params, out, { isa, threads }));
 }
 
 /** First difference between two arrays as a sentence, or null. Values compare as Object.is: -0 differs from 0, NaN equals NaN. */
