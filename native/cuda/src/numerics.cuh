@@ -167,6 +167,43 @@ FP4_HD uint32_t e2m1_code_from_t(float t) {
   return (b & 7u) + (b >> 22) - 298u;
 }
 
+// ---- packing eight nearest-rounded codes (t values) with their signs into one word ----
+FP4_HD uint32_t byte_perm(uint32_t a, uint32_t b, uint32_t sel) {
+#if defined(__CUDA_ARCH__)
+  return __byte_perm(a, b, sel);
+#else
+  const uint64_t v = ((uint64_t)b << 32) | a;
+  uint32_t r = 0;
+  for (int i = 0; i < 4; i++) r |= (uint32_t)((v >> (8 * ((sel >> (4 * i)) & 7u))) & 0xffu) << (8 * i);
+  return r;
+#endif
+}
+// Two 16-bit (bf16 / fp16) values per word: bit 15 / bit 31 set where that value is negative and
+// not -0 (the reference's x < 0), i.e. the sign bit set and a non-zero magnitude.
+FP4_HD uint32_t negative_halves(uint32_t w) { return ((w & 0x7fff7fffu) + 0x7fff7fffu) & w & 0x80008000u; }
+// The sign bits (bit 3 of each nibble) of the codes of eight consecutive 16-bit values, from
+// their four input words: bits 15 and 31 of negative_halves gathered as bit 7 of bytes, then
+// moved to the even columns' low and the odd columns' high nibbles.
+FP4_HD uint32_t e2m1_sign_bits8(const uint32_t* w) {
+  const uint32_t s03 = byte_perm(negative_halves(w[0]), negative_halves(w[1]), 0x7531u);
+  const uint32_t s47 = byte_perm(negative_halves(w[2]), negative_halves(w[3]), 0x7531u);
+  return (byte_perm(s03, s47, 0x6420u) >> 4) + byte_perm(s03, s47, 0x7531u);
+}
+// Eight codes from their e2m1_round_t results plus the sign bits above, low nibble = even column.
+// t + (t >> 22) has code + 42 in its low byte (code = (t & 7) + (t >> 22) - 298, as
+// e2m1_code_from_t); the bytes of even and odd columns are gathered with byte permutes and the
+// 42s taken off once for the whole word.
+FP4_HD uint32_t e2m1_pack8(const float* t, uint32_t sign_bits) {
+  uint32_t y[8];
+  for (int i = 0; i < 8; i++) {
+    const uint32_t b = f32_bits(t[i]);
+    y[i] = b + (b >> 22);
+  }
+  const uint32_t even = byte_perm(byte_perm(y[0], y[2], 0x40u), byte_perm(y[4], y[6], 0x40u), 0x5410u);
+  const uint32_t odd = byte_perm(byte_perm(y[1], y[3], 0x40u), byte_perm(y[5], y[7], 0x40u), 0x5410u);
+  return even + (odd << 4) + sign_bits - 42u * 0x11111111u;
+}
+
 // Magnitude code of a grid value q (0, 0.5, ..., 6); anything else (NaN) gives 7, as the reference.
 FP4_HD uint32_t e2m1_code_of_magnitude(float q) {
   if (q < 2.0f) return (uint32_t)(q * 2.0f);

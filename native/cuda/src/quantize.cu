@@ -360,6 +360,100 @@ __global__ void __launch_bounds__(kThreads, (sizeof(T) == 2 && !STOCH) ? 4 : 1) 
   }
 }
 
+// ---- the 16-bit path: NVFP4 1-D, nearest rounding, bf16 / fp16 rows of whole 64-value groups,
+// 16-byte aligned (the form large weight matrices come in). The same arithmetic as
+// quantize_1d_kernel, with fewer integer instructions per value (NOTES.md, run 9): codes and
+// signs packed with byte permutes from the raw 16-bit words, the block amax from 16-bit maxima,
+// and flat indices (block g is values 16g.. of the input).
+
+// 16 values of a 16-bit type from 8 words -> |x| as fp32 (exact).
+template <typename T>
+__device__ __forceinline__ void unpack_abs16(const uint32_t* wa, float* ax);
+template <>
+__device__ __forceinline__ void unpack_abs16<__nv_bfloat16>(const uint32_t* wa, float* ax) {
+#pragma unroll
+  for (int k = 0; k < 8; k++) {
+    ax[2 * k] = __uint_as_float(wa[k] << 16);
+    ax[2 * k + 1] = __uint_as_float(wa[k] & 0xffff0000u);
+  }
+}
+template <>
+__device__ __forceinline__ void unpack_abs16<__half>(const uint32_t* wa, float* ax) {
+#pragma unroll
+  for (int k = 0; k < 8; k++) {
+    const float2 f = __half22float2(*reinterpret_cast<const __half2*>(&wa[k]));
+    ax[2 * k] = f.x;
+    ax[2 * k + 1] = f.y;
+  }
+}
+// max |x| of a 16-bit pair word (magnitude bits; non-negative values order like their bits) as fp32.
+template <typename T>
+__device__ __forceinline__ float half_bits_to_float(uint32_t h);
+template <>
+__device__ __forceinline__ float half_bits_to_float<__nv_bfloat16>(uint32_t h) { return __uint_as_float(h << 16); }
+template <>
+__device__ __forceinline__ float half_bits_to_float<__half>(uint32_t h) { return __half2float(__ushort_as_half((unsigned short)h)); }
+
+template <typename T, int RULE>
+__global__ void __launch_bounds__(kThreads, 4) quantize_1d_fast16_kernel(const QuantParams p, uint32_t data_groups) {
+  const uint32_t amax_bits = __ldg(p.amax_bits);
+  if (amax_bits >= 0x7f800000u) return;  // NaN/Inf in the input: the host reports it
+  const TensorScale ts = tensor_scale<16, RULE>(p, amax_bits);
+  if (blockIdx.x == 0 && threadIdx.x == 0) *p.normconst_out = ts.nc;
+  const uint4* src = static_cast<const uint4*>(p.src.data);
+  const uint32_t scale_tiles_per_row = (uint32_t)p.scale_cols >> 2;
+  const uint32_t stride = gridDim.x * kThreads;
+  // From the end of the tensor, as quantize_1d_kernel (the amax pass's tail may be in L2).
+  for (uint32_t i = blockIdx.x * kThreads + threadIdx.x; i < p.groups; i += stride) {
+    const uint32_t g = p.groups - 1 - i;
+    uint4 v0 = make_uint4(0, 0, 0, 0), v1 = v0;  // padding rows: zeros
+    if (g < data_groups) {
+      v0 = __ldg(src + 2 * (size_t)g);
+      v1 = __ldg(src + 2 * (size_t)g + 1);
+    }
+    const uint32_t w[8] = {v0.x, v0.y, v0.z, v0.w, v1.x, v1.y, v1.z, v1.w};
+    const uint32_t sign_lo = e2m1_sign_bits8(w), sign_hi = e2m1_sign_bits8(w + 4);
+    uint32_t wa[8];
+#pragma unroll
+    for (int k = 0; k < 8; k++) wa[k] = w[k] & 0x7fff7fffu;
+    float ax[16];
+    unpack_abs16<T>(wa, ax);
+    uint32_t mx = __vmaxu2(__vmaxu2(__vmaxu2(wa[0], wa[1]), __vmaxu2(wa[2], wa[3])), __vmaxu2(__vmaxu2(wa[4], wa[5]), __vmaxu2(wa[6], wa[7])));
+    const float amax_b = half_bits_to_float<T>(max(mx & 0xffffu, mx >> 16));
+
+    float tq[16];
+    ScaleCandidate chosen;
+    uint32_t selection;
+    if constexpr (RULE == RULE_FIXED) {
+      chosen = nvfp4_candidate_rcp(amax_b, ts.tnc0, ts.rcp0, ts.nc);
+      candidate_pass<16, RULE, false>(ax, chosen, __frcp_rn(chosen.scale), 0, 0, tq);
+      selection = (uint32_t)p.target;
+    } else {
+      // Candidate 6 first, then 4; 4 wins only when strictly better.
+      const ScaleCandidate c6 = nvfp4_candidate_rcp(amax_b, ts.tnc0, ts.rcp0, ts.nc);
+      const ScaleCandidate c4 = nvfp4_candidate_rcp(amax_b, ts.tnc1, ts.rcp1, ts.nc);
+      float tq4[16];
+      const float err6 = candidate_pass<16, RULE, false>(ax, c6, __frcp_rn(c6.scale), 0, 0, tq);
+      const float err4 = candidate_pass<16, RULE, false>(ax, c4, __frcp_rn(c4.scale), 0, 0, tq4);
+      const bool use4 = err4 < err6;
+      chosen = use4 ? c4 : c6;
+      selection = use4 ? 4u : 6u;
+#pragma unroll
+      for (int k = 0; k < 16; k++) tq[k] = use4 ? tq4[k] : tq[k];
+    }
+    const uint2 codes = make_uint2(e2m1_pack8(tq, sign_lo), e2m1_pack8(tq + 8, sign_hi));
+    *reinterpret_cast<uint2*>(p.e2m1 + (size_t)g * 8) = codes;
+    // Row r, scale column b; the blocked layout of NUMERICS.md section 5 in 32-bit arithmetic
+    // (every index is below the padded block count, which p.groups, a uint32, holds).
+    const uint32_t r = p.group_cols.div(g);
+    const uint32_t b = g - r * p.group_cols.d;
+    const uint32_t tile = (r >> 7) * scale_tiles_per_row + (b >> 2);
+    p.sf[tile * 512u + (r & 31u) * 16u + ((r & 127u) >> 5) * 4u + (b & 3u)] = (uint8_t)chosen.byte;
+    if (p.block_scales) p.block_scales[g] = chosen.scale;
+    if (p.block_selection) p.block_selection[g] = (uint8_t)selection;
+  }
+}
+
 // 2-D: BS x BS tiles, BS threads per tile (thread i holds the tile's row i). The adaptive rules
 // sum the 256 errors of a 16x16 tile in row-major lane order through shared memory.
 template <typename T, int BS, int RULE, bool STOCH>
@@ -482,6 +576,30 @@ void launch_quantize(const QuantParams& p, int grid, cudaStream_t stream) {
     // grid > 0: the caller's size (many CTAs, each a few blocks); 0: persistent.
     const int g = std::max(1, std::min<int>(grid > 0 ? grid : resident, (int)((p.groups + kThreads - 1) / kThreads)));
     quantize_1d_kernel<T, BS, RULE, STOCH><<<g, kThreads, 0, stream>>>(p);
+  }
+}
+
+template <typename T, int RULE>
+void launch_fast16_rule(const QuantParams& p, uint32_t data_groups, int grid, cudaStream_t stream) {
+  static int resident = 0;
+  if (resident == 0) {
+    int device = 0, sms = 0, per_sm = 0;
+    cudaGetDevice(&device);
+    cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, device);
+    cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per_sm, quantize_1d_fast16_kernel<T, RULE>, kThreads, 0);
+    resident = std::max(1, sms * std::max(1, per_sm));
+  }
+  const int g = std::max(1, std::min<int>(grid > 0 ? grid : resident, (int)((p.groups + kThreads - 1) / kThreads)));
+  quantize_1d_fast16_kernel<T, RULE><<<g, kThreads, 0, stream>>>(p, data_groups);
+}
+
+template <typename T>
+void launch_fast16(int rule, const QuantParams& p, uint32_t data_groups, int grid, cudaStream_t s) {
+  switch (rule) {
+    case RULE_MSE: return launch_fast16_rule<T, RULE_MSE>(p, data_groups, grid, s);
+    case RULE_L1: return launch_fast16_rule<T, RULE_L1>(p, data_groups, grid, s);
+    case RULE_ABSMAX: return launch_fast16_rule<T, RULE_ABSMAX>(p, data_groups, grid, s);
+    default: return launch_fast16_rule<T, RULE_FIXED>(p, data_groups, grid, s);
   }
 }
 
@@ -667,7 +785,14 @@ int32_t quantize_device(fp4lab_cuda_context* ctx, const fp4lab_cuda_matrix* x, c
   if (!two_d && ctx->quantize_persistent) grid = 0;
   const bool stoch = kw->round_style == FP4LAB_CUDA_STOCHASTIC;
   const int rule = rule_kind(kw->scale_rule);
-  if (src_dtype == FP4LAB_CUDA_BF16) launch_for_type<__nv_bfloat16>(nv, two_d, stoch, rule, p, grid, s);
+  // The 16-bit path (NVFP4 1-D nearest): whole 64-value groups per row (block g = values
+  // 16g..16g+15 of the input, no column padding), 16-byte aligned rows, codes stored 8 bytes at a time.
+  const bool fast16 = nv && !two_d && !stoch && !transform && src_dtype != FP4LAB_CUDA_F32 && p.src.vec_ok && x->cols % 64 == 0 &&
+                      (reinterpret_cast<uintptr_t>(out->e2m1) & 7) == 0;
+  const uint32_t data_groups = (uint32_t)(x->rows * (x->cols / 16));
+  if (fast16 && src_dtype == FP4LAB_CUDA_BF16) launch_fast16<__nv_bfloat16>(rule, p, data_groups, grid, s);
+  else if (fast16) launch_fast16<__half>(rule, p, data_groups, grid, s);
+  else if (src_dtype == FP4LAB_CUDA_BF16) launch_for_type<__nv_bfloat16>(nv, two_d, stoch, rule, p, grid, s);
   else if (src_dtype == FP4LAB_CUDA_F16) launch_for_type<__half>(nv, two_d, stoch, rule, p, grid, s);
   else launch_for_type<float>(nv, two_d, stoch, rule, p, grid, s);
   FP4_LAUNCH_CHECK("quantize kernel");

@@ -1,7 +1,8 @@
 // Host check of the GPU quantizer's arithmetic shortcuts (no GPU needed), exhaustive where it
 // can be: (1) x / s from a correctly rounded reciprocal (Markstein) equals IEEE division for
 // every bf16 x against NVFP4 scales value(s8) * nc; (2) the E2M1 rounding by magic-number
-// addition equals the reference's half-to-even steps for every fp32 v in [0, 6.5).
+// addition equals the reference's half-to-even steps for every fp32 v in [0, 6.5); (3) the
+// 16-bit path's code and sign packing.
 //   g++ -O2 -std=c++17 -I native/cuda/src -I /usr/local/cuda/include test/native/cuda/numerics_check.cpp
 #include <cmath>
 #include <cstdio>
@@ -94,6 +95,32 @@ int main() {
     checks++;
     if (q != want || e2m1_code_from_t(t) != reference_code(want)) {
       if (bad++ < 20) printf("rounding: v=%a got q=%g code=%u want %g code %u\n", v, q, e2m1_code_from_t(t), want, reference_code(want));
+    }
+  }
+  // (3) packing: random grid values and random 16-bit input words (zeros of both signs, tiny and
+  // large magnitudes) against code | sign, nibble by nibble.
+  for (int i = 0; i < 4000000; i++) {
+    float t[8];
+    uint32_t words[4], want = 0;
+    for (int w = 0; w < 4; w++) {
+      uint32_t word = rng();
+      if (rng() % 4 == 0) word &= 0x80008000u;  // +-0 halves
+      if (rng() % 4 == 0) word &= 0x8001ffffu;
+      if ((word & 0x7f800000u) == 0x7f800000u) word ^= 0x40000000u;  // finite inputs only
+      if ((word & 0x7f80u) == 0x7f80u) word ^= 0x4000u;
+      words[w] = word;
+      for (int h = 0; h < 2; h++) {
+        const uint32_t half = (word >> (16 * h)) & 0xffffu;
+        const float x = bits_f32(half << 16);
+        t[2 * w + h] = e2m1_round_t(u01(rng) * 6.4f);
+        const uint32_t code = e2m1_code_from_t(t[2 * w + h]) | (x < 0.0f ? 8u : 0u);
+        want |= code << (4 * (2 * w + h));
+      }
+    }
+    const uint32_t got = e2m1_pack8(t, e2m1_sign_bits8(words));
+    checks++;
+    if (got != want) {
+      if (bad++ < 10) printf("pack8: got %08x want %08x\n", got, want);
     }
   }
   printf("numerics_check: %lld checks, %lld mismatches\n", checks, bad);
