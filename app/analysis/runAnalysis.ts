@@ -146,7 +146,8 @@ async function describeSide(side: 'a' | 'b', provenance: TensorProvenance, data:
 
 /**
  * Metrics and share of 4s of every rule/format variant on one side, with its other kwargs kept
- * (the checkpoint sweep passes its own list of variants).
+ * (the checkpoint sweep passes its own list of variants). `analysed` is the side already
+ * quantized with `kwargs`: the variant equal to it is read from it instead of being redone.
  */
 export async function compareScaleRules(
   backend: Backend,
@@ -154,11 +155,13 @@ export async function compareScaleRules(
   kwargs: QuantizeKwargs,
   control?: JobControl,
   variants: readonly { fp4_format: Fp4Format; scale_rule: ScaleRule }[] = RULE_COMPARISON_VARIANTS,
+  analysed?: SideData,
 ): Promise<RuleComparisonRow[]> {
   const rows: RuleComparisonRow[] = [];
   for (const v of variants) {
     control?.signal?.throwIfAborted();
-    const data = await quantizeSide(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
+    const same = analysed && v.fp4_format === kwargs.fp4_format && v.scale_rule === kwargs.scale_rule;
+    const data = same ? analysed : await quantizeSide(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
     rows.push({ ...v, metrics: data.reductions.metrics, percentChoosing4: percentChoosing4(data) });
   }
   return rows;
@@ -221,11 +224,11 @@ export async function runAnalysis(job: AnalysisJob, run: AnalysisRun): Promise<A
   let ruleComparison: AnalysisResult['ruleComparison'];
   if (options.compareRules) {
     progress('comparing scale rules on A');
-    const ra = await compareScaleRules(backend, job.a.matrix, a.summary.kwargs, control);
+    const ra = await compareScaleRules(backend, job.a.matrix, a.summary.kwargs, control, RULE_COMPARISON_VARIANTS, a.data);
     let rb: RuleComparisonRow[] | undefined;
     if (job.b && b) {
       progress('comparing scale rules on B');
-      rb = await compareScaleRules(backend, job.b.matrix, b.summary.kwargs, control);
+      rb = await compareScaleRules(backend, job.b.matrix, b.summary.kwargs, control, RULE_COMPARISON_VARIANTS, b.data);
     }
     ruleComparison = { a: ra, b: rb };
   }

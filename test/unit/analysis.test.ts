@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { computeErrorMetrics } from '../../app/analysis/metrics';
 import { arrayField, poolField } from '../../app/analysis/pooling';
-import { runAnalysis } from '../../app/analysis/runAnalysis';
+import { compareScaleRules, runAnalysis } from '../../app/analysis/runAnalysis';
 import { referenceBackend } from '../../app/backends/referenceBackend';
 import { fp4Matmul } from '../../app/matmul/fp4Matmul';
 import { dequantizeFromFp4 } from '../../app/quantize/dequantize';
@@ -96,9 +96,12 @@ describe('runAnalysis (one result model)', () => {
     for (let i = 0; i < 96; i++) for (let j = 0; j < 40; j++) { let s = 0; for (let k = 0; k < 80; k++) s += a.data[i * 80 + k] * b.data[j * 80 + k]; exact[i * 40 + j] = Math.fround(s); }
     expect(r.matmul!.metrics).toEqual(computeErrorMetrics(exact, fp4.data));
 
-    // The comparison row of the side's own rule equals the side's metrics.
+    // The comparison row of the side's own rule is the side's (not redone); every row equals a
+    // fresh comparison that recomputes all seven.
     expect(r.ruleComparison!.a.find((x) => x.fp4_format === 'nvfp4' && x.scale_rule === 'mse')!.metrics).toEqual(r.a.metrics);
     expect(r.ruleComparison!.a).toHaveLength(7);
+    expect(r.ruleComparison!.a).toEqual(await compareScaleRules(referenceBackend, a, r.a.kwargs));
+    expect(r.ruleComparison!.b).toEqual(await compareScaleRules(referenceBackend, b, r.b!.kwargs));
 
     // Heatmap tiles at full resolution are the field values; block detail matches the bytes.
     const tile = await ws.heatmap({ target: 'a', field: 'input', window: { r0: 10, r1: 20, c0: 30, c1: 40 }, maxRows: 64, maxCols: 64 });
@@ -159,5 +162,17 @@ describe('runAnalysis (one result model)', () => {
     );
     await expect(job).rejects.toThrow();
     expect(stages).toContain('quantizing A');
+  });
+});
+
+describe('rule comparison', () => {
+  it('quantizes each side once per variant it has not already analysed', async () => {
+    const rng = new SeededRandom(freshSeed('rule comparison reuse'));
+    const a = randomMatrix(rng, 40, 64, 'heavy');
+    let quantizeCalls = 0;
+    const counting = { ...referenceBackend, quantize: (...args: Parameters<typeof referenceBackend.quantize>) => (quantizeCalls++, referenceBackend.quantize(...args)) };
+    const ws = await runAnalysis({ a: { matrix: a, request: { provenance: { file: 'mem', tensor: 'a', shape: [40, 64], dtype: 'F32' }, kwargs: { scale_rule: 'l1_norm' } } } }, { backend: counting });
+    expect(ws.result.ruleComparison!.a).toHaveLength(7);
+    expect(quantizeCalls).toBe(1 + 6);
   });
 });
