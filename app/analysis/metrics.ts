@@ -112,3 +112,24 @@ export function computeFieldMetrics(ref: FieldSource, approx: FieldSource): Erro
   for (let i = 0; i < n; i++) acc.add(ref.at(i), approx.at(i));
   return acc.result();
 }
+
+/** A (reference, approximation) pair of strided row-major views over the same logical shape. */
+export interface MetricPair {
+  readonly ref: Float32Array;
+  readonly refStride: number;
+  readonly approx: Float32Array;
+  readonly approxStride: number;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+/** The metrics of a pair, row-major over its logical elements (the order reduceSideReference adds them in). */
+export function pairMetrics(p: MetricPair): ErrorMetrics {
+  const acc = new ErrorMetricsAccumulator();
+  for (let r = 0; r < p.rows; r++) {
+    const ro = r * p.refStride;
+    const ao = r * p.approxStride;
+    for (let c = 0; c < p.cols; c++) acc.add(p.ref[ro + c], p.approx[ao + c]);
+  }
+  return acc.result();
+}

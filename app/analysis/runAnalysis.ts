@@ -3,12 +3,13 @@ import { invalidArgument } from '../errors';
 import { resolveQuantizeKwargs, SCALE_RULES, type Fp4Format, type QuantizeKwargs, type ScaleRule } from '../quantize/kwargs';
 import { prepareQuantizeInput } from '../quantize/prepare';
 import { planFp4Matmul } from '../matmul/fp4Matmul';
+import type { QuantizeResult } from '../quantize/types';
 import type { Matrix } from '../tensors/matrix';
 import type { PreparedValues } from './blockDetail';
 import { blockGeometry, type BlockField, type ElementField, type OutputField } from './fields';
 import { heatmapsOf } from './heatmaps';
 import { BLOCK_MSE_LOG10_BINS, logBinGrid, logHistogram, SCALE_LOG2_BINS } from './logBins';
-import { computeErrorMetrics } from './metrics';
+import { computeErrorMetrics, pairMetrics } from './metrics';
 import { FORMAT_PARAMS } from '../quantize/formatParams';
 import { reduceSideReference, SCALED_HISTOGRAM, type SideReductionInput } from './sideReductions';
 import { ANALYSIS_SCHEMA, DEFAULT_ANALYSIS_OPTIONS, type AnalysisOptions, type AnalysisProgress, type AnalysisResult, type Heatmap, type MatmulAnalysis, type RuleComparisonRow, type SideAnalysis, type SideRequest, type TensorProvenance } from './model';
@@ -62,11 +63,19 @@ function maxAbs(values: ArrayLike<number>): number {
   return m;
 }
 
+/** One side quantized and dequantized: what its reductions and metrics are computed from. */
+interface QuantizedSide {
+  readonly quantized: QuantizeResult;
+  readonly prepared: PreparedValues;
+  readonly dequantized: Float32Array;
+  readonly input: SideReductionInput;
+}
+
 /**
- * Quantize and dequantize one side on the backend, then one reduction pass. The input is only
- * re-materialized in TypeScript when transpose/had change it; otherwise the views read it as is.
+ * Quantize and dequantize one side on the backend. The input is only re-materialized in
+ * TypeScript when transpose/had change it; otherwise the views read it as is.
  */
-async function quantizeSide(backend: Backend, matrix: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<SideData> {
+async function quantizeAndDequantize(backend: Backend, matrix: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<QuantizedSide> {
   const quantized = await backend.quantize(matrix, kwargs, control);
   const transformed = kwargs.transpose || kwargs.had !== null ? prepareQuantizeInput(matrix, kwargs).padded : matrix;
   const prepared: PreparedValues = {
@@ -91,8 +100,25 @@ async function quantizeSide(backend: Backend, matrix: Matrix, kwargs: QuantizeKw
     blockSelection: quantized.blockSelection,
     scaleStride: quantized.paddedCols / blockSize,
   };
-  const reductions = backend.reduceSide ? await backend.reduceSide(input, control) : reduceSideReference(input);
-  return new SideData(prepared, dequantized.data, quantized, reductions);
+  return { quantized, prepared, dequantized: dequantized.data, input };
+}
+
+/** Quantize and dequantize one side, then one reduction pass (metrics, block maps, histograms). */
+async function quantizeSide(backend: Backend, matrix: Matrix, kwargs: QuantizeKwargs, control?: JobControl): Promise<SideData> {
+  const side = await quantizeAndDequantize(backend, matrix, kwargs, control);
+  const reductions = backend.reduceSide ? await backend.reduceSide(side.input, control) : reduceSideReference(side.input);
+  return new SideData(side.prepared, side.dequantized, side.quantized, reductions);
+}
+
+/** Logical blocks of a quantized side whose scale targets 4 (blockSelection in the padded block layout). */
+function logicalBlocksChoosing4(input: SideReductionInput): number {
+  const gridCols = Math.ceil(input.cols / input.blockSize);
+  let n = 0;
+  for (let r = 0; r < input.rows; r++) {
+    const row = r * input.scaleStride;
+    for (let b = 0; b < gridCols; b++) if (input.blockSelection![row + b] === 4) n++;
+  }
+  return n;
 }
 
 /** Share of the side's logical blocks whose scale targets 4 rather than 6. */
@@ -160,9 +186,15 @@ export async function compareScaleRules(
   const rows: RuleComparisonRow[] = [];
   for (const v of variants) {
     control?.signal?.throwIfAborted();
-    const same = analysed && v.fp4_format === kwargs.fp4_format && v.scale_rule === kwargs.scale_rule;
-    const data = same ? analysed : await quantizeSide(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
-    rows.push({ ...v, metrics: data.reductions.metrics, percentChoosing4: percentChoosing4(data) });
+    if (analysed && v.fp4_format === kwargs.fp4_format && v.scale_rule === kwargs.scale_rule) {
+      rows.push({ ...v, metrics: analysed.reductions.metrics, percentChoosing4: percentChoosing4(analysed) });
+      continue;
+    }
+    // Only the metrics and the share of 4s: no block maps or histograms for the variants.
+    const side = await quantizeAndDequantize(backend, matrix, resolveQuantizeKwargs({ ...kwargs, ...v }), control);
+    const metrics = backend.pairMetrics ? await backend.pairMetrics(side.input, control) : pairMetrics(side.input);
+    const blocks = side.input.rows * Math.ceil(side.input.cols / side.input.blockSize);
+    rows.push({ ...v, metrics, percentChoosing4: blocks ? (100 * logicalBlocksChoosing4(side.input)) / blocks : 0 });
   }
   return rows;
 }

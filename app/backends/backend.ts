@@ -6,6 +6,7 @@ import type { QuantizedMatrix, QuantizeResult } from '../quantize/types';
 import type { Matrix } from '../tensors/matrix';
 import type { PoolReduce, PoolRequest, PoolWindow, RawField } from '../analysis/pooling';
 import type { SideReductionInput, SideReductions } from '../analysis/sideReductions';
+import type { ErrorMetrics, MetricPair } from '../analysis/metrics';
 
 /**
  * Where the numbers are computed (DESIGN.md "Backends"). Every backend gives the same
@@ -68,6 +69,8 @@ export interface Backend {
    * the TypeScript definitions.
    */
   reduceSide?(input: SideReductionInput, control?: JobControl): Promise<SideReductions>;
+  /** The metrics alone of a pair (metrics.ts pairMetrics, within double-accumulation order): the scale-rule comparison's pass. */
+  pairMetrics?(pair: MetricPair, control?: JobControl): Promise<ErrorMetrics>;
   pool?(field: RawField, rows: number, cols: number, window: PoolWindow, outRows: number, outCols: number, reduce: PoolReduce): Promise<Float32Array>;
   poolMany?(requests: readonly PoolRequest[], rows: number, cols: number, window: PoolWindow, outRows: number, outCols: number): Promise<Float32Array[]>;
 }

@@ -1,4 +1,4 @@
-import { errorMetricsFromSums } from '../../app/analysis/metrics';
+import { errorMetricsFromSums, type ErrorMetrics } from '../../app/analysis/metrics';
 import type { RawField } from '../../app/analysis/pooling';
 import { BLOCK_MSE_LOG10_BINS, logBinGrid, SCALE_LOG2_BINS } from '../../app/analysis/logBins';
 import type { SideReductions } from '../../app/analysis/sideReductions';
@@ -112,6 +112,10 @@ export function createCpuBackend(cpu: NativeCpu, options: CpuBackendOptions = {}
       const out = uninitialized(Float32Array, a.rows * b.rows);
       await runJob(options, control, (job) => cpu.matmulF32(a.data, a.rows, b.data, b.rows, a.cols, out, job));
       return out;
+    },
+
+    async pairMetrics(pair, control): Promise<ErrorMetrics> {
+      return errorMetricsFromSums(await runJob(options, control, (job) => cpu.metricSums(pair, job)));
     },
 
     async reduceSide(input, control): Promise<SideReductions> {

@@ -97,6 +97,7 @@ export function createCudaBackend(cuda: NativeCuda, info: NativeCudaDeviceInfo, 
 
     matmulHighPrecision: (a, b, control) => host.matmulHighPrecision(a, b, control),
     ...(host.reduceSide ? { reduceSide: host.reduceSide.bind(host) } : {}),
+    ...(host.pairMetrics ? { pairMetrics: host.pairMetrics.bind(host) } : {}),
     ...(host.pool ? { pool: host.pool.bind(host) } : {}),
     ...(host.poolMany ? { poolMany: host.poolMany.bind(host) } : {}),
   };

@@ -18,7 +18,7 @@ import type { ErrorSums } from '../../app/analysis/metrics';
  */
 
 /** The addon's ABI (native/include/fp4lab.h FP4LAB_ABI_VERSION) this loader speaks. */
-export const EXPECTED_ABI_VERSION = 3;
+export const EXPECTED_ABI_VERSION = 4;
 
 export type NativeIsa = 'auto' | 'portable' | 'avx2' | 'avx512' | 'avx512_bf16';
 
@@ -117,6 +117,8 @@ export interface NativeCpu {
     out: { blockMse: Float32Array; blockMaxAbs: Float32Array; histogram: Float64Array; scaleCounts?: Float64Array; mseCounts?: Float64Array },
     job?: NativeJob,
   ): Promise<{ sums: NativeErrorSums; amax: number; choosing4?: number }>;
+  /** app/analysis/metrics.ts pairMetrics as running sums (one memory-bound pass, no block maps). */
+  metricSums(input: { ref: Float32Array; refStride: number; approx: Float32Array; approxStride: number; rows: number; cols: number }, job?: NativeJob): Promise<NativeErrorSums>;
   /** app/analysis/pooling.ts poolField over a raw field. */
   pool(field: NativeField, window: NativeWindow, outRows: number, outCols: number, reduce: NativeReduce, out: Float32Array, job?: NativeJob): Promise<void>;
   /** pool for several fields of one shape over one window, in one pass. */

@@ -38,7 +38,14 @@ export function yieldingBackend(inner: Backend): Backend {
         return inner.reduceSide!(input, control);
       },
     }),
+    ...(inner.pairMetrics && {
+      pairMetrics: async (pair, control) => {
+        await before(control);
+        return inner.pairMetrics!(pair, control);
+      },
+    }),
     // Pooling is a screenful of cells: quick, and also used after the job for zooming.
     ...(inner.pool && { pool: inner.pool.bind(inner) }),
+    ...(inner.poolMany && { poolMany: inner.poolMany.bind(inner) }),
   };
 }

@@ -254,6 +254,43 @@ Napi::Value MatmulF32(const Napi::CallbackInfo& info) {
       });
 }
 
+// The sums of app/analysis/metrics.ts as a JS object.
+Napi::Object sums_object(Napi::Env env, const fp4lab_error_sums& s) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("count", s.count);
+  o.Set("sumErr2", s.sum_err2);
+  o.Set("sumAbsErr", s.sum_abs_err);
+  o.Set("maxAbs", s.max_abs_err);
+  o.Set("sumRef2", s.sum_ref2);
+  o.Set("sumApprox2", s.sum_approx2);
+  o.Set("sumDot", s.sum_dot);
+  return o;
+}
+
+// metricSums(input: {ref, refStride, approx, approxStride, rows, cols}, job?) -> Promise<sums>: the metric sums alone
+Napi::Value MetricSums(const Napi::CallbackInfo& info) {
+  Args args(info, "cpu.metricSums");
+  const Napi::Object io = args.object(0, "input");
+  const int64_t rows = args.integer(io, "input", "rows", 1, int64_t{1} << 31);
+  const int64_t cols = args.integer(io, "input", "cols", 1, int64_t{1} << 31);
+  const int64_t ref_stride = args.integer(io, "input", "refStride", cols, int64_t{1} << 31);
+  const int64_t approx_stride = args.integer(io, "input", "approxStride", cols, int64_t{1} << 31);
+  const Napi::TypedArray ref = args.typed_array_at_least(io, "input", "ref", napi_float32_array, (rows - 1) * ref_stride + cols);
+  const Napi::TypedArray approx = args.typed_array_at_least(io, "input", "approx", napi_float32_array, (rows - 1) * approx_stride + cols);
+  const JobOptions options = parse_job_options(args, 1, kIsaNames);
+  const float* pr = data_of<const float>(ref);
+  const float* pa = data_of<const float>(approx);
+  auto sums = std::make_shared<fp4lab_error_sums>();
+  return KernelJob::Start(
+      args, options, {ref, approx},
+      [=](const JobControl& control) {
+        const fp4lab_exec exec = exec_of(control);
+        fp4lab_error err{};
+        return outcome_of(fp4lab_metric_sums(pr, ref_stride, pa, approx_stride, rows, cols, sums.get(), &exec, &err), err);
+      },
+      [sums](Napi::Env env) { return sums_object(env, *sums); });
+}
+
 // reduceSide(input: {ref, refStride, approx, approxStride, rows, cols, blockSize, blockScales, scaleStride, histogramLo, histogramHi,
 //   histogramBins, blockSelection?, scaleBins?: Float32Array, mseBins?: Float32Array},
 //   out: {blockMse, blockMaxAbs, histogram: Float64Array(bins + 1), scaleCounts?: Float64Array(scaleBins + 1), mseCounts?: likewise}, job?)
@@ -332,16 +369,8 @@ Napi::Value ReduceSide(const Napi::CallbackInfo& info) {
         return outcome_of(fp4lab_reduce_side(&in, &out, &exec, &err), err);
       },
       [results, with_selection](Napi::Env env) {
-        Napi::Object sums = Napi::Object::New(env);
-        sums.Set("count", results->sums.count);
-        sums.Set("sumErr2", results->sums.sum_err2);
-        sums.Set("sumAbsErr", results->sums.sum_abs_err);
-        sums.Set("maxAbs", results->sums.max_abs_err);
-        sums.Set("sumRef2", results->sums.sum_ref2);
-        sums.Set("sumApprox2", results->sums.sum_approx2);
-        sums.Set("sumDot", results->sums.sum_dot);
         Napi::Object result = Napi::Object::New(env);
-        result.Set("sums", sums);
+        result.Set("sums", sums_object(env, results->sums));
         result.Set("amax", Napi::Number::New(env, results->amax));
         if (with_selection) result.Set("choosing4", Napi::Number::New(env, results->choosing4));
         return result;
@@ -495,6 +524,7 @@ Napi::Object CreateCpuBinding(Napi::Env env) {
   cpu.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
   cpu.Set("matmulF32", Napi::Function::New(env, MatmulF32, "matmulF32"));
   cpu.Set("reduceSide", Napi::Function::New(env, ReduceSide, "reduceSide"));
+  cpu.Set("metricSums", Napi::Function::New(env, MetricSums, "metricSums"));
   cpu.Set("pool", Napi::Function::New(env, Pool, "pool"));
   cpu.Set("poolMany", Napi::Function::New(env, PoolMany, "poolMany"));
   cpu.Set("swizzleScales", Napi::Function::New(env, [](const Napi::CallbackInfo& info) { return Swizzle(info, true); }, "swizzleScales"));

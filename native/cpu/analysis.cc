@@ -212,6 +212,43 @@ fp4lab_status pool_many(const fp4lab_pool_request* requests, int32_t count, int6
   return FP4LAB_OK;
 }
 
+fp4lab_status metric_sums(const float* ref, int64_t ref_stride, const float* approx, int64_t approx_stride, int64_t rows, int64_t cols,
+                         fp4lab_error_sums* out, const fp4lab_exec* exec, fp4lab_error* err) {
+  if (ref == nullptr || approx == nullptr || out == nullptr) return set_error(err, FP4LAB_INVALID_ARGUMENT, "metric_sums: ref, approx and out are required");
+  if (rows <= 0 || cols <= 0 || ref_stride < cols || approx_stride < cols) {
+    return set_error(err, FP4LAB_INVALID_ARGUMENT, "metric_sums: inconsistent shapes (rows %lld, cols %lld, strides %lld/%lld)", static_cast<long long>(rows),
+                     static_cast<long long>(cols), static_cast<long long>(ref_stride), static_cast<long long>(approx_stride));
+  }
+  const AnalysisKernels* kernels = nullptr;
+  const fp4lab_status status = resolve_kernels(exec, &kernels, err);
+  if (status != FP4LAB_OK) return status;
+  Job job(exec);
+  // Sums per task (a fixed set of rows), added up in task order: the same at any thread count.
+  const int64_t rows_per_task = std::max<int64_t>(1, (int64_t{1} << 16) / cols);
+  const int64_t ntasks = (rows + rows_per_task - 1) / rows_per_task;
+  std::vector<fp4lab_error_sums> partials(static_cast<size_t>(ntasks));
+  job.set_total_work(rows);
+  const bool ok = job.parallel_for(ntasks, [&](int64_t task, int) {
+    const int64_t r0 = task * rows_per_task;
+    const int64_t r1 = std::min(rows, r0 + rows_per_task);
+    kernels->error_sums_rows(ref, ref_stride, approx, approx_stride, cols, r0, r1, &partials[static_cast<size_t>(task)]);
+    job.add_work(r1 - r0);
+  });
+  if (!ok) return set_error(err, FP4LAB_CANCELLED, "metric_sums was cancelled");
+  fp4lab_error_sums total{};
+  for (const fp4lab_error_sums& p : partials) {
+    total.sum_err2 += p.sum_err2;
+    total.sum_abs_err += p.sum_abs_err;
+    total.max_abs_err = std::max(total.max_abs_err, p.max_abs_err);
+    total.sum_ref2 += p.sum_ref2;
+    total.sum_approx2 += p.sum_approx2;
+    total.sum_dot += p.sum_dot;
+  }
+  total.count = static_cast<double>(rows * cols);
+  *out = total;
+  return FP4LAB_OK;
+}
+
 }  // namespace
 }  // namespace fp4lab
 
@@ -222,6 +259,17 @@ extern "C" fp4lab_status fp4lab_reduce_side(const fp4lab_side_input* in, const f
     return fp4lab::set_error(err, FP4LAB_OUT_OF_MEMORY, "reduce_side: out of memory");
   } catch (...) {
     return fp4lab::set_error(err, FP4LAB_INTERNAL, "reduce_side: internal error");
+  }
+}
+
+extern "C" fp4lab_status fp4lab_metric_sums(const float* ref, int64_t ref_stride, const float* approx, int64_t approx_stride, int64_t rows, int64_t cols,
+                                           fp4lab_error_sums* out, const fp4lab_exec* exec, fp4lab_error* err) {
+  try {
+    return fp4lab::metric_sums(ref, ref_stride, approx, approx_stride, rows, cols, out, exec, err);
+  } catch (const std::bad_alloc&) {
+    return fp4lab::set_error(err, FP4LAB_OUT_OF_MEMORY, "metric_sums: out of memory");
+  } catch (...) {
+    return fp4lab::set_error(err, FP4LAB_INTERNAL, "metric_sums: internal error");
   }
 }
 

@@ -63,6 +63,10 @@ constexpr int64_t kPoolBandCells = 64;
 struct AnalysisKernels {
   // Rows [r0, r1) of the side: block maps written, sums into *partial, counts into *counts.
   void (*reduce_rows)(const SideSetup& setup, int64_t r0, int64_t r1, SidePartial* partial, SideCounts* counts);
+  // The metric sums alone of rows [r0, r1) of (ref, approx), cols values each, into *sums
+  // (everything but count).
+  void (*error_sums_rows)(const float* ref, int64_t ref_stride, const float* approx, int64_t approx_stride, int64_t cols, int64_t r0, int64_t r1,
+                          fp4lab_error_sums* sums);
   // Cells [j0, j1) (at most kPoolBandCells) of one heatmap row spanning field rows [ra, rb),
   // cell j spanning columns [col_start[j], col_start[j + 1]), for every request: written to
   // requests[k].out[row_offset + j]. The band is read row by row (a row's part of the band is

@@ -21,7 +21,7 @@ void pool_band(const fp4lab_pool_request* requests, int32_t count, int64_t ra, i
 }  // namespace
 
 const AnalysisKernels& analysis_kernels_portable() {
-  static const AnalysisKernels table = {reduce_rows, pool_band};
+  static const AnalysisKernels table = {reduce_rows, error_sums_rows_scalar, pool_band};
   return table;
 }
 

@@ -206,5 +206,24 @@ double first_in_cell(const fp4lab_field& f, int64_t ra, int64_t rb, int64_t ca, 
   return found;
 }
 
+// ErrorMetricsAccumulator.add over rows [r0, r1), in the reference's order (the count is added by the caller).
+inline void error_sums_rows_scalar(const float* ref, int64_t ref_stride, const float* approx, int64_t approx_stride, int64_t cols, int64_t r0,
+                                   int64_t r1, fp4lab_error_sums* s) {
+  for (int64_t r = r0; r < r1; r++) {
+    for (int64_t c = 0; c < cols; c++) {
+      const double x = ref[r * ref_stride + c];
+      const double d = approx[r * approx_stride + c];
+      const double e = d - x;
+      const double ae = std::fabs(e);
+      s->sum_err2 += e * e;
+      s->sum_abs_err += ae;
+      if (ae > s->max_abs_err) s->max_abs_err = ae;
+      s->sum_ref2 += x * x;
+      s->sum_approx2 += d * d;
+      s->sum_dot += x * d;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fp4lab

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a struct or signature below changes. */
-#define FP4LAB_ABI_VERSION 3
+#define FP4LAB_ABI_VERSION 4
 
 typedef enum fp4lab_status {
   FP4LAB_OK = 0,
@@ -224,6 +224,12 @@ typedef struct fp4lab_side_output {
 } fp4lab_side_output;
 
 fp4lab_status fp4lab_reduce_side(const fp4lab_side_input* in, const fp4lab_side_output* out, const fp4lab_exec* exec, fp4lab_error* err);
+
+/* The metric sums alone (app/analysis/metrics.ts over the logical rows x cols of a side), without
+   block maps or histograms: what a scale-rule comparison needs, in one memory-bound pass. The
+   order of the additions is fixed per chunk of rows (the same at any thread count). */
+fp4lab_status fp4lab_metric_sums(const float* ref, int64_t ref_stride, const float* approx, int64_t approx_stride, int64_t rows, int64_t cols,
+                                fp4lab_error_sums* out, const fp4lab_exec* exec, fp4lab_error* err);
 
 /* Pooling a field to screen size (app/analysis/pooling.ts poolField, bit for bit). */
 typedef enum fp4lab_field_kind { FP4LAB_FIELD_F32 = 0, FP4LAB_FIELD_U8 = 1, FP4LAB_FIELD_PAIR = 2 } fp4lab_field_kind;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorMetricsAccumulator, errorMetricsFromSums, type ErrorMetrics } from '../../app/analysis/metrics';
+import { ErrorMetricsAccumulator, errorMetricsFromSums, pairMetrics, type ErrorMetrics } from '../../app/analysis/metrics';
 import { roundToBfloat16 } from '../../app/formats/bfloat16';
 import { arrayField, poolField, POOL_REDUCES, type FieldSource, type PairView, type PoolWindow } from '../../app/analysis/pooling';
 import { pairField } from '../../app/analysis/fields';
@@ -59,6 +59,29 @@ describe.skipIf(nativeDisabled)('native analysis reductions = app/analysis', () 
     ]) acc.add(r, a);
     expect(acc.sums()).toEqual({ count: 3, sumErr2: 0.25 + 1 + 0.0625, sumAbsErr: 1.75, maxAbs: 1, sumRef2: 1 + 4 + 0.0625, sumApprox2: 2.25 + 1, sumDot: 1.5 + 2 });
     expect(errorMetricsFromSums(acc.sums())).toEqual(acc.result());
+  });
+
+  it('pairMetrics (native metricSums): the metrics of strided pairs within accumulation order, the same bits at any thread count', async () => {
+    const rng = rngFrom(seed ^ 0x51ed270b);
+    for (const [rows, cols, pad] of [
+      [1, 1, 0],
+      [3, 7, 5],
+      [130, 70, 0],
+      [37, 200, 24],
+      [64, 1031, 1],
+    ] as const) {
+      const x = edgeMatrix(rng, rows, cols + pad, 'float32');
+      const y = edgeMatrix(rng, rows, cols + 3, 'float32');
+      const pair = { ref: x.data, refStride: cols + pad, approx: y.data, approxStride: cols + 3, rows, cols };
+      const want = pairMetrics(pair);
+      for (const isa of isas) {
+        const runs = await Promise.all(THREAD_COUNTS.map((threads) => createCpuBackend(addon.cpu, { isa, threads }).backend.pairMetrics!(pair)));
+        for (const got of runs) {
+          expectMetricsClose(got, want, `[${rows}, ${cols}] isa=${isa} seed=${seed}`);
+          expect(got).toEqual(runs[0]); // fixed order: the same bits at every thread count
+        }
+      }
+    }
   });
 
   it('reduceSide: block maps, histogram and amax exactly; metrics within accumulation order', async () => {

@@ -140,6 +140,15 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
     await expectError(() => anyCpu.pool({ kind: 'pair', rows: 4, cols: 5, ref: new Float32Array(20), refStride: 5, approx: new Float32Array(20), approxStride: 5, view: 'ratio', relFloor: 1 }, { r0: 0, r1: 4, c0: 0, c1: 5 }, 2, 2, 'max', new Float32Array(4)), 'INVALID_ARGUMENT', /field\.view must be one of reference, approximation, signed, abs, rel/);
   });
 
+  it('metricSums: shapes, strides and array types are checked', async () => {
+    const pair = { ref: new Float32Array(12), refStride: 4, approx: new Float32Array(12), approxStride: 4, rows: 3, cols: 4 };
+    await expect(cpu.metricSums(pair)).resolves.toMatchObject({ count: 12, sumErr2: 0 });
+    await expectError(() => cpu.metricSums({ ...pair, refStride: 3 }), 'INVALID_ARGUMENT', /input\.refStride must be from 4 to 2147483648; got 3/);
+    await expectError(() => cpu.metricSums({ ...pair, approx: new Float32Array(11) }), 'INVALID_ARGUMENT', /input\.approx has 11 elements; the shape and stride need at least 12/);
+    await expectError(() => anyCpu.metricSums({ ...pair, ref: new Float64Array(12) }), 'INVALID_ARGUMENT', /input\.ref must be a Float32Array; got Float64Array/);
+    await expectError(() => anyCpu.metricSums({ ...pair, rows: 0 }), 'INVALID_ARGUMENT', /input\.rows must be from 1 to 2147483648; got 0/);
+  });
+
   it('reduceSide log bins and poolMany: thresholds, counts and shapes are checked', async () => {
     const side = { ref: new Float32Array(64), refStride: 16, approx: new Float32Array(64), approxStride: 16, rows: 4, cols: 16, blockSize: 16, blockScales: new Float32Array(4).fill(1), scaleStride: 1, histogramLo: 0, histogramHi: 6.5, histogramBins: 130 };
     const sideOut = () => ({ blockMse: new Float32Array(4), blockMaxAbs: new Float32Array(4), histogram: new Float64Array(131), scaleCounts: new Float64Array(4), mseCounts: new Float64Array(4) });
@@ -176,7 +185,7 @@ describe.skipIf(nativeDisabled)('native binding: bad arguments are errors, not c
     const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)];
     let errors = 0;
     for (let i = 0; i < 1500; i++) {
-      const fn = pick(['quantize', 'dequantize', 'gemm', 'matmulF32', 'reduceSide', 'pool', 'poolMany', 'swizzleScales', 'unswizzleScales']);
+      const fn = pick(['quantize', 'dequantize', 'gemm', 'matmulF32', 'reduceSide', 'metricSums', 'pool', 'poolMany', 'swizzleScales', 'unswizzleScales']);
       const args = Array.from({ length: Math.floor(rng() * 7) }, () => garbageArgument(rng));
       try {
         await anyCpu[fn](...args);

@@ -124,6 +124,7 @@ if (!expectGpu) describe('the cuda backend on a machine without a GPU', () => {
     expect(typeof backend.reduceSide).toBe('function');
     expect(typeof backend.pool).toBe('function');
     expect(typeof backend.poolMany).toBe('function');
+    expect(typeof backend.pairMetrics).toBe('function');
   });
 
   it('garbage arguments (seeded) to every cuda function never crash the process', async () => {

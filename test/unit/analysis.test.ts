@@ -5,6 +5,7 @@ import { compareScaleRules, runAnalysis } from '../../app/analysis/runAnalysis';
 import { referenceBackend } from '../../app/backends/referenceBackend';
 import { fp4Matmul } from '../../app/matmul/fp4Matmul';
 import { dequantizeFromFp4 } from '../../app/quantize/dequantize';
+import { resolveQuantizeKwargs } from '../../app/quantize/kwargs';
 import { quantizeToFp4 } from '../../app/quantize/quantizeToFp4';
 import { SeededRandom } from '../../app/samples/seededRandom';
 import { transposeMatrix } from '../../app/tensors/matrix';
@@ -174,5 +175,20 @@ describe('rule comparison', () => {
     const ws = await runAnalysis({ a: { matrix: a, request: { provenance: { file: 'mem', tensor: 'a', shape: [40, 64], dtype: 'F32' }, kwargs: { scale_rule: 'l1_norm' } } } }, { backend: counting });
     expect(ws.result.ruleComparison!.a).toHaveLength(7);
     expect(quantizeCalls).toBe(1 + 6);
+  });
+
+  it('each row is what a full analysis with that variant reports (metrics-only pass, 2-D blocks and transpose included)', async () => {
+    const rng = new SeededRandom(freshSeed('rule comparison rows'));
+    const a = randomMatrix(rng, 50, 96, 'heavy');
+    const kwargs = { scale_rule: 'mse', block_scale_2d: true, transpose: true } as const;
+    const rows = await compareScaleRules(referenceBackend, a, resolveQuantizeKwargs(kwargs));
+    for (const row of rows) {
+      const full = await runAnalysis(
+        { a: { matrix: a, request: { provenance: { file: 'mem', tensor: 'a', shape: [50, 96], dtype: 'F32' }, kwargs: { ...kwargs, scale_rule: row.scale_rule } } }, options: { fp4_format: row.fp4_format, compareRules: false } },
+        { backend: referenceBackend },
+      );
+      expect(row.metrics, `${row.fp4_format} ${row.scale_rule}`).toEqual(full.result.a.metrics);
+      expect(row.percentChoosing4, `${row.fp4_format} ${row.scale_rule}`).toBe(full.result.a.blocks.percentChoosing4);
+    }
   });
 });
