@@ -1,4 +1,4 @@
-import { ErrorMetricsAccumulator, type ErrorMetrics } from './metrics';
+import { ErrorMetricsAccumulator, type ErrorMetrics, type MetricPair } from './metrics';
 import { BLOCK_MSE_LOG10_BINS, logBinGrid, logBinOf, SCALE_LOG2_BINS, type LogBinCounts } from './logBins';
 
 /**
@@ -10,15 +10,8 @@ import { BLOCK_MSE_LOG10_BINS, logBinGrid, logBinOf, SCALE_LOG2_BINS, type LogBi
  */
 export const SCALED_HISTOGRAM = { lo: 0, hi: 6.5, bins: 130 } as const;
 
-export interface SideReductionInput {
-  /** The quantized input (after transpose/had), row stride refStride; logical rows x cols. */
-  readonly ref: Float32Array;
-  readonly refStride: number;
-  /** Dequantized values, row stride approxStride. */
-  readonly approx: Float32Array;
-  readonly approxStride: number;
-  readonly rows: number;
-  readonly cols: number;
+/** ref: the quantized input (after transpose/had); approx: its dequantized values. */
+export interface SideReductionInput extends MetricPair {
   readonly blockSize: number;
   /** Effective scale per block, row-major with scaleStride blocks per row (padded layout). */
   readonly blockScales: Float32Array;

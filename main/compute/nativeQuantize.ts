@@ -17,6 +17,20 @@ export interface NativeQuantizeOutputs {
   readonly blockSelection: Uint8Array;
 }
 
+/** Resolved kwargs as the native quantizers take them (the Hadamard matrix already rounded to x's dtype). */
+export function nativeQuantizeParams(x: Matrix, kwargs: QuantizeKwargs): NativeQuantizeParams {
+  return {
+    fp4_format: kwargs.fp4_format,
+    scale_rule: kwargs.scale_rule,
+    block_scale_2d: kwargs.block_scale_2d,
+    transpose: kwargs.transpose,
+    round_style: kwargs.round_style,
+    seed: kwargs.seed,
+    input_dtype: x.dtype,
+    had: resolveHadamard(kwargs.had, x.dtype)?.values,
+  };
+}
+
 /**
  * quantizeToFp4 on a native kernel (the cpu addon or the CUDA library): kwargs resolved and
  * checked by the reference's TypeScript (so a bad request fails alike on every backend), the
@@ -30,7 +44,6 @@ export async function quantizeOnNative(
   run: (params: NativeQuantizeParams, out: NativeQuantizeOutputs, control: JobControl | undefined) => Promise<{ normconst: number }>,
 ): Promise<QuantizeResult> {
   const kwargs = resolveQuantizeKwargs(kwargsIn);
-  const had = resolveHadamard(kwargs.had, x.dtype)?.values;
   if (x.rows === 0 || x.cols === 0) checkQuantizableMatrix(x); // throws the reference's error
   const [rows, cols] = kwargs.transpose ? [x.cols, x.rows] : [x.rows, x.cols];
   const [paddedRows, paddedCols] = paddedShape(rows, cols, kwargs.fp4_format);
@@ -41,16 +54,7 @@ export async function quantizeOnNative(
     blockScales: uninitialized(Float32Array, blocks),
     blockSelection: uninitialized(Uint8Array, blocks),
   };
-  const params: NativeQuantizeParams = {
-    fp4_format: kwargs.fp4_format,
-    scale_rule: kwargs.scale_rule,
-    block_scale_2d: kwargs.block_scale_2d,
-    transpose: kwargs.transpose,
-    round_style: kwargs.round_style,
-    seed: kwargs.seed,
-    input_dtype: x.dtype,
-    had,
-  };
+  const params = nativeQuantizeParams(x, kwargs);
   let normconst: number;
   try {
     ({ normconst } = await run(params, out, control));

@@ -1,11 +1,11 @@
 import { roundToBfloat16 } from '../../app/formats/bfloat16';
 import { roundToFloat16 } from '../../app/formats/float16';
 import type { QuantizeKwargs } from '../../app/quantize/kwargs';
-import { resolveHadamard } from '../../app/quantize/hadamard';
 import type { QuantizedMatrix, QuantizeResult } from '../../app/quantize/types';
 import type { FloatDType, Matrix } from '../../app/tensors/matrix';
 import { FORMAT_PARAMS, paddedShape } from '../../app/quantize/formatParams';
 import { nativeAddon, type NativeAddon, type NativeIsa, type NativePacked, type NativeQuantizeParams } from '../../main/compute/nativeAddon';
+import { nativeQuantizeParams } from '../../main/compute/nativeQuantize';
 
 /**
  * What the native tests share: the addon (a test run without it fails, unless FP4LAB_NATIVE=off
@@ -105,17 +105,7 @@ export async function poisonedQuantize(
     blockScales: new Float32Array(blocks).fill(NaN),
     blockSelection: new Uint8Array(blocks).fill(POISON_BYTE),
   };
-  const params: NativeQuantizeParams = {
-    fp4_format: kwargs.fp4_format,
-    scale_rule: kwargs.scale_rule,
-    block_scale_2d: kwargs.block_scale_2d,
-    transpose: kwargs.transpose,
-    round_style: kwargs.round_style,
-    seed: kwargs.seed,
-    input_dtype: x.dtype,
-    had: resolveHadamard(kwargs.had, x.dtype)?.values,
-  };
-  const { normconst } = await call(params, out);
+  const { normconst } = await call(nativeQuantizeParams(x, kwargs), out);
   return { fp4_format: kwargs.fp4_format, rows, cols, paddedRows, paddedCols, ...out, normconst, kwargs };
 }
 
