@@ -68,6 +68,7 @@
       'sources': [
         'binding/addon.cc',
         'binding/args.cc',
+        'binding/packed_operand.cc',
         'binding/kernel_job.cc',
         'binding/cpu_binding.cc',
         'binding/cuda_binding.cc',

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "args.h"
+#include "packed_operand.h"
 #include "cpu_binding.h"
 #include "fp4lab.h"
 #include "kernel_job.h"
@@ -48,7 +49,7 @@ fp4lab_format parse_format(const Args& args, const Napi::Object& o, const char* 
   return args.choice(o, owner, "fp4_format", {"nvfp4", "mxfp4"}) == 0 ? FP4LAB_NVFP4 : FP4LAB_MXFP4;
 }
 
-// A packed operand: { fp4_format, paddedRows, paddedCols, e2m1, sf, normconst }.
+// A packed operand (packed_operand.h) as the CPU library's struct, with the arrays the job keeps.
 struct PackedArg {
   fp4lab_packed packed{};
   Napi::Object e2m1;
@@ -56,25 +57,16 @@ struct PackedArg {
 };
 
 PackedArg parse_packed(const Args& args, size_t index, const char* name) {
-  const Napi::Object o = args.object(index, name);
+  const PackedOperand o = parse_packed_operand(args, index, name, false);
   PackedArg p;
-  p.packed.format = parse_format(args, o, name);
-  const int64_t block = fp4lab_block_size(p.packed.format);
-  p.packed.padded_rows = args.integer(o, name, "paddedRows", 128, int64_t{1} << 31);
-  p.packed.padded_cols = args.integer(o, name, "paddedCols", 4 * block, int64_t{1} << 31);
-  if (p.packed.padded_rows % 128 != 0 || p.packed.padded_cols % (4 * block) != 0) {
-    args.fail(std::string(name) + ": padded shape [" + std::to_string(p.packed.padded_rows) + ", " + std::to_string(p.packed.padded_cols) +
-                  "] must be multiples of [128, " + std::to_string(4 * block) + "]",
-              true);
-  }
-  const int64_t values = p.packed.padded_rows * p.packed.padded_cols;
-  const Napi::TypedArray e2m1 = args.typed_array(o, name, "e2m1", napi_uint8_array, values / 2);
-  const Napi::TypedArray sf = args.typed_array(o, name, "sf", napi_uint8_array, values / block);
-  p.packed.e2m1 = data_of<const uint8_t>(e2m1);
-  p.packed.sf = data_of<const uint8_t>(sf);
-  p.packed.normconst = static_cast<float>(args.number(o, name, "normconst"));
-  p.e2m1 = e2m1;
-  p.sf = sf;
+  p.packed.format = o.nvfp4 ? FP4LAB_NVFP4 : FP4LAB_MXFP4;
+  p.packed.padded_rows = o.padded_rows;
+  p.packed.padded_cols = o.padded_cols;
+  p.packed.e2m1 = o.e2m1;
+  p.packed.sf = o.sf;
+  p.packed.normconst = o.normconst;
+  p.e2m1 = o.e2m1_array;
+  p.sf = o.sf_array;
   return p;
 }
 
