@@ -13,7 +13,7 @@ import { createCpuBackend } from '../../main/compute/cpuBackend';
 import { loadNativeAddon, registerNativeBackends, type AddonLoad } from '../../main/compute/nativeAddon';
 import { runFp4lab } from '../helpers/cli';
 import { goldenDir } from '../helpers/paths';
-import { edgeMatrix, firstDifference, nativeDisabled, quantizeDifference, requireAddon, rngFrom, testSeed } from './nativeKit';
+import { edgeMatrix, firstDifference, nativeDisabled, quantizeDifference, refusedQuantizeRequests, requireAddon, rngFrom, testSeed } from './nativeKit';
 
 // The `cpu` backend as the rest of the app sees it: registered by the one addon loader, picked by
 // `auto`, the same errors as the reference for the same bad requests, progress, cancellation.
@@ -99,19 +99,7 @@ describe.skipIf(nativeDisabled)('the cpu backend', () => {
   });
 
   it('refuses the same requests as the reference, with the same code and message', async () => {
-    const x: Matrix = { rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, NaN, 6]), dtype: 'float32' };
-    const fine: Matrix = { rows: 2, cols: 3, data: new Float32Array(6).fill(1), dtype: 'float32' };
-    const empty: Matrix = { rows: 0, cols: 3, data: new Float32Array(0), dtype: 'float32' };
-    const cases: [Matrix, Record<string, unknown>][] = [
-      [x, {}],
-      [empty, {}],
-      [fine, { fp4_format: 'mxfp4', scale_rule: 'l1_norm' }],
-      [fine, { scale_rule: 'best' }],
-      [fine, { colour: 'blue' }],
-      [fine, { had: 3 }],
-      [fine, { had: 128 }],
-      [fine, { seed: -1 }],
-    ];
+    const { fine, cases } = refusedQuantizeRequests();
     for (const [m, kw] of cases) {
       const outcome = async (backend: Backend): Promise<string> => {
         try {

@@ -13,7 +13,7 @@ import type { FloatDType, Matrix } from '../../app/tensors/matrix';
 import type { NativeCuda } from '../../main/compute/nativeAddon';
 import { goldenPath, loadGoldenManifest } from '../golden/goldenCases';
 import { LoadedSafetensors } from '../helpers/safetensorsFile';
-import { edgeMatrix, firstDifference, poisonedQuantize, quantizeDifference, rngFrom } from './nativeKit';
+import { edgeMatrix, firstDifference, poisonedQuantize, quantizeDifference, refusedQuantizeRequests, rngFrom } from './nativeKit';
 
 /**
  * The `cuda` backend against the reference, as checks that need a GPU. Plain functions with
@@ -533,19 +533,7 @@ export function cudaParityChecks(ctx: ParityContext): ParityCheck[] {
       name: 'bad arguments: JS errors naming the argument; refusals with the reference code and message',
       timeoutMs: 60_000,
       run: async () => {
-        const x: Matrix = { rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, NaN, 6]), dtype: 'float32' };
-        const fine: Matrix = { rows: 2, cols: 3, data: new Float32Array(6).fill(1), dtype: 'float32' };
-        const empty: Matrix = { rows: 0, cols: 3, data: new Float32Array(0), dtype: 'float32' };
-        const cases: [Matrix, Record<string, unknown>][] = [
-          [x, {}],
-          [empty, {}],
-          [fine, { fp4_format: 'mxfp4', scale_rule: 'l1_norm' }],
-          [fine, { scale_rule: 'best' }],
-          [fine, { colour: 'blue' }],
-          [fine, { had: 3 }],
-          [fine, { had: 512 }],
-          [fine, { seed: -1 }],
-        ];
+        const { withNaN: x, fine, cases } = refusedQuantizeRequests();
         for (const [m, kw] of cases) {
           const ref = await outcome(referenceBackend.quantize(m, kw as unknown as QuantizeKwargs));
           assert.notEqual(ref, 'resolved');

@@ -174,3 +174,26 @@ export function garbageArgument(rng: () => number, depth = 0): unknown {
     }
   }
 }
+
+/**
+ * Quantize requests every backend must refuse exactly as the reference does (same code and
+ * message): NaN input, an empty matrix, an adaptive rule on MXFP4, unknown words and kwargs,
+ * Hadamard sizes that are not powers of two or wider than the padded row, a negative seed.
+ */
+export function refusedQuantizeRequests(): { withNaN: Matrix; fine: Matrix; cases: [Matrix, Record<string, unknown>][] } {
+  const withNaN: Matrix = { rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, NaN, 6]), dtype: 'float32' };
+  const fine: Matrix = { rows: 2, cols: 3, data: new Float32Array(6).fill(1), dtype: 'float32' };
+  const empty: Matrix = { rows: 0, cols: 3, data: new Float32Array(0), dtype: 'float32' };
+  const cases: [Matrix, Record<string, unknown>][] = [
+    [withNaN, {}],
+    [empty, {}],
+    [fine, { fp4_format: 'mxfp4', scale_rule: 'l1_norm' }],
+    [fine, { scale_rule: 'best' }],
+    [fine, { colour: 'blue' }],
+    [fine, { had: 3 }],
+    [fine, { had: 128 }],
+    [fine, { had: 512 }],
+    [fine, { seed: -1 }],
+  ];
+  return { withNaN, fine, cases };
+}
