@@ -59,18 +59,7 @@ inline void epilogue(float* values, uint16_t* bits, int64_t n, float nc_a, float
       _mm512_storeu_ps(values + i, v);
     }
   }
-  for (; i < n; i++) {
-    const float v = (values[i] * nc_a) * nc_b;
-    if (dtype == FP4LAB_BFLOAT16) {
-      bits[i] = bf16_bits(v);
-      values[i] = bf16_value(bits[i]);
-    } else if (dtype == FP4LAB_FLOAT16) {
-      bits[i] = fp16_bits(v);
-      values[i] = fp16_value(bits[i]);
-    } else {
-      values[i] = v;
-    }
-  }
+  gemm_epilogue_scalar(values, bits, i, n, nc_a, nc_b, dtype);
 }
 
 }  // namespace

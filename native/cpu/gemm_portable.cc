@@ -61,18 +61,7 @@ void micro_kernel(int64_t kc, const void* a_panel, const void* b_panel, float* c
 }
 
 void epilogue(float* values, uint16_t* bits, int64_t n, float nc_a, float nc_b, fp4lab_dtype dtype) {
-  for (int64_t i = 0; i < n; i++) {
-    const float v = (values[i] * nc_a) * nc_b;
-    if (dtype == FP4LAB_BFLOAT16) {
-      bits[i] = bf16_bits(v);
-      values[i] = bf16_value(bits[i]);
-    } else if (dtype == FP4LAB_FLOAT16) {
-      bits[i] = fp16_bits(v);
-      values[i] = fp16_value(bits[i]);
-    } else {
-      values[i] = v;
-    }
-  }
+  gemm_epilogue_scalar(values, bits, 0, n, nc_a, nc_b, dtype);
 }
 
 }  // namespace

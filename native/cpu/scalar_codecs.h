@@ -195,5 +195,23 @@ inline float round_to_dtype(float x, fp4lab_dtype dtype) {
   return x;
 }
 
+// The GEMM epilogue for outputs [i0, n): the reference's (acc * nc_a) * nc_b, then the cast; bf16 /
+// fp16 outputs keep their bits and the exact value of those bits. The SIMD epilogues use it for
+// their tails, the portable one for everything.
+inline void gemm_epilogue_scalar(float* values, uint16_t* bits, int64_t i0, int64_t n, float nc_a, float nc_b, fp4lab_dtype dtype) {
+  for (int64_t i = i0; i < n; i++) {
+    const float v = (values[i] * nc_a) * nc_b;
+    if (dtype == FP4LAB_BFLOAT16) {
+      bits[i] = bf16_bits(v);
+      values[i] = bf16_value(bits[i]);
+    } else if (dtype == FP4LAB_FLOAT16) {
+      bits[i] = fp16_bits(v);
+      values[i] = fp16_value(bits[i]);
+    } else {
+      values[i] = v;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace fp4lab
